@@ -1,0 +1,176 @@
+# minivmm teaching kit: the one entry point (run, test, grade, unit, qemu, qemu-gdb, gdb, docs, handout, bench).
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SECONDEXPANSION:
+
+CROSS   ?= arm-none-eabi-
+ARMCC   := $(CROSS)gcc
+HOSTCC  ?= gcc
+PYTHON  ?= python3
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
+# ---- Which student files to build: SUBMISSION=<dir>, else SOLUTIONS=1, else the skeleton.
+SUBMISSION ?=
+# `make run` and friends boot the reference VMM when solutions/ is present
+# (the instructor's repository); SOLUTIONS=0 asks for the skeleton.
+ifeq ($(origin SOLUTIONS)$(if $(wildcard solutions),yes),undefinedyes)
+ifneq ($(filter run qemu qemu-gdb gdb,$(MAKECMDGOALS)),)
+SOLUTIONS := 1
+endif
+endif
+ifneq ($(SUBMISSION),)
+VARIANT := sub
+else ifeq ($(SOLUTIONS),1)
+VARIANT := sol
+else
+VARIANT := skel
+endif
+B := build/$(VARIANT)
+
+STUDENT_FILES := $(shell $(PYTHON) -m grader.manifest student-files 2>/dev/null)
+pick_student = $(or $(if $(SUBMISSION),$(wildcard $(SUBMISSION)/$(1))),$(if $(filter 1,$(SOLUTIONS)),$(wildcard solutions/$(1))),$(1))
+src = $(if $(filter $(1),$(STUDENT_FILES)),$(call pick_student,$(1)),$(1))
+
+INCLUDES := -Iminivmm/include -Iminivmm/arch/arm/include
+WARN     := -Wall -Wextra -Werror -std=c11
+# newlib's uint32_t is 'long' on arm-none-eabi, so "%x" of a uint32_t would not
+# pass -Wformat there; the host builds of the same files (x86-64) check formats.
+ARMFLAGS := -Wno-format -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access -ffreestanding \
+            -fno-builtin -nostdlib -O2 -g -MMD -MP
+
+# ---- minivmm (the hypervisor, runs in Hyp mode)
+VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*.c \
+                              minivmm/arch/arm/*.c minivmm/arch/arm/*.S))
+VMM_OBJS := $(VMM_SRCS:%=$(B)/vmm/%.o)
+VMM_ELF  := $(B)/minivmm.elf
+
+# Record which copy of each student file this build uses, so a change of
+# SOLUTIONS or SUBMISSION rebuilds exactly the files whose source moved.
+RESOLVED := $(foreach f,$(STUDENT_FILES),$(call src,$(f)))
+$(B)/sources.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(RESOLVED)' | cmp -s - $@ || echo '$(RESOLVED)' > $@
+
+define vmm_rule
+$(B)/vmm/$(1).o: $(call src,$(1)) $(if $(filter $(1),$(STUDENT_FILES)),$(B)/sources.txt)
+	@mkdir -p $$(@D)
+	@echo "  CC      $$<"
+	@$(ARMCC) $(ARMFLAGS) $(WARN) $(INCLUDES) -c $$< -o $$@
+endef
+$(foreach s,$(VMM_SRCS),$(eval $(call vmm_rule,$(s))))
+
+$(VMM_ELF): $(VMM_OBJS) minivmm/arch/arm/linker.ld
+	@echo "  LD      $@"
+	@$(ARMCC) $(ARMFLAGS) -T minivmm/arch/arm/linker.ld $(VMM_OBJS) -lgcc -o $@
+
+# ---- tinykernel (the guest); it shares the VMM's formatter and string functions
+GUEST_DIR  := build/guest
+GUEST_SRCS := $(sort $(wildcard guests/tinykernel/*.c guests/tinykernel/*.S \
+                               guests/tinykernel/programs/*.c)) minivmm/core/fmt.c minivmm/lib/string.c
+GUEST_OBJS := $(GUEST_SRCS:%=$(GUEST_DIR)/%.o)
+GUEST_ELF  := $(GUEST_DIR)/tinykernel.elf
+
+$(GUEST_DIR)/%.o: %
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(ARMCC) $(ARMFLAGS) $(WARN) -Iminivmm/include -c $< -o $@
+
+$(GUEST_ELF): $(GUEST_OBJS) guests/tinykernel/kernel.ld
+	@echo "  LD      $@"
+	@$(ARMCC) $(ARMFLAGS) -T guests/tinykernel/kernel.ld $(GUEST_OBJS) -lgcc -o $@
+
+# ---- Host builds of the logic, for the Check unit tests
+CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
+HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/fdt.c \
+             minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
+             minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c \
+             minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c \
+             $(filter %.c,$(STUDENT_FILES)) \
+             minivmm/tests/unit/host_stubs.c
+HOST_SRCS := $(sort $(HOST_SRCS))
+HOSTFLAGS := -O1 -g -MMD -MP -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
+HOST_OBJS := $(HOST_SRCS:%=$(B)/host/%.o)
+
+define host_rule
+$(B)/host/$(1).o: $(call src,$(1)) $(if $(filter $(1),$(STUDENT_FILES)),$(B)/sources.txt)
+	@mkdir -p $$(@D)
+	@echo "  HOSTCC  $$<"
+	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit -c $$< -o $$@
+endef
+$(foreach s,$(HOST_SRCS),$(eval $(call host_rule,$(s))))
+
+# One Check binary for the framework, one per lab (labs/<lab>/tests/unit/*.c).
+LAB_DIRS   := $(sort $(wildcard labs/lab*-*))
+UNIT_FW    := $(B)/unit/framework
+UNIT_LABS  := $(foreach l,$(LAB_DIRS),$(if $(wildcard $(l)/tests/unit/*.c),$(B)/unit/$(notdir $(l))))
+UNIT_BINS  := $(UNIT_FW) $(UNIT_LABS)
+
+$(UNIT_FW): $(wildcard minivmm/tests/unit/test_*.c) $(HOST_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+
+$(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"
+	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- Entry points
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout bench deps clean FORCE
+
+all: $(VMM_ELF) $(GUEST_ELF)
+
+unit-bins: $(UNIT_BINS)
+
+unit: deps unit-bins
+	@$(UNIT_FW)
+
+GUEST     ?= tinykernel
+VMM_OPTS  ?=
+RUN_ARGS  ?= run=demo
+QEMU_RUN   = $(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(GUEST_ELF) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
+
+run: deps all
+	@$(QEMU_RUN) --timeout 60 -- $(RUN_ARGS)
+
+qemu: deps all
+	@$(QEMU_RUN) --interactive -- $(RUN_ARGS)
+
+qemu-gdb: deps all
+	@$(QEMU_RUN) --interactive --gdb -- $(RUN_ARGS)
+
+gdb: deps all
+	gdb-multiarch -q -ex 'file $(VMM_ELF)' -ex 'add-symbol-file $(GUEST_ELF)' \
+	    -ex 'target remote localhost:1234'
+
+grade: deps
+	@$(PYTHON) -m grader $(if $(LAB),--lab $(LAB)) $(if $(filter 1,$(SOLUTIONS)),--solutions) \
+	    $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(filter 1,$(CATCHUP)),--reference-for-earlier-labs) \
+	    $(if $(JSON),--json $(JSON)) $(if $(JUNIT),--junit $(JUNIT))
+
+test: deps
+	@$(PYTHON) -m grader.selftest --jobs $(JOBS)
+
+DEPS_PKGS := qemu-system-arm gcc-arm-none-eabi check pkg-config python3-sphinx gdb-multiarch \
+             device-tree-compiler
+deps:
+	@missing=$$(for p in $(DEPS_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	    | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "deps: installing" $$missing; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else \
+	        echo "deps: missing Debian packages:" $$missing; \
+	        echo "deps: run this, then try again:  sudo apt-get install -y" $$missing; \
+	        exit 1; \
+	    fi; \
+	fi
+
+clean:
+	rm -rf build
+
+FORCE:

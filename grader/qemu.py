@@ -1,0 +1,128 @@
+"""Runs minivmm with a guest on QEMU: the one place that knows the QEMU command line.
+
+Used by `make run`, `make qemu`, `make qemu-gdb` and the grader. A run always has a
+timeout; its output is kept up to a cap (the rest is counted and dropped)."""
+import argparse
+import dataclasses
+import os
+import pathlib
+import selectors
+import signal
+import subprocess
+import sys
+import time
+
+QEMU = os.environ.get("QEMU", "qemu-system-arm")
+MACHINE = ["-M", "virt,virtualization=on,gic-version=2", "-cpu", "cortex-a15", "-m", "512",
+           "-nographic", "-no-reboot", "-monitor", "none"]
+# Deterministic time: the virtual clock follows executed instructions and idle time is skipped.
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+OUTPUT_CAP = 256 * 1024
+TIMEOUT_STATUS = None
+
+
+def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=False, serial="stdio"):
+    """The QEMU argv for minivmm booting guest, with minivmm's own command line passed
+    through semihosting (SYS_GET_CMDLINE sees "minivmm <vmm_opts> <guest> <guest_args>")."""
+    words = ["minivmm", *vmm_opts, str(guest), *guest_args]
+    for w in words:
+        if "," in w or not w:
+            raise ValueError(f"argument {w!r}: minivmm arguments cannot be empty or contain ','")
+    semihosting = "enable=on,target=native" + "".join(f",arg={w}" for w in words)
+    argv = [QEMU, *MACHINE, "-serial", serial, "-semihosting-config", semihosting,
+            "-kernel", str(vmm)]
+    if deterministic:
+        argv += ICOUNT
+    if gdb:
+        argv += ["-s", "-S"]
+    return argv
+
+
+@dataclasses.dataclass
+class Result:
+    status: int | None        # QEMU's exit status; None if it was stopped at the timeout
+    output: str               # what it printed, up to the cap
+    dropped: int              # bytes beyond the cap
+    seconds: float
+
+    @property
+    def timed_out(self):
+        return self.status is None
+
+
+def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False):
+    """Run argv with no stdin; stop it (and its process group) at the timeout."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+    kept, dropped = bytearray(), 0
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    timed_out = False
+    while True:
+        left = timeout - (time.monotonic() - start)
+        if left <= 0:
+            timed_out = True
+            break
+        if not sel.select(timeout=min(left, 0.5)):
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        if echo:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+        room = cap - len(kept)
+        kept += chunk[:max(room, 0)]
+        dropped += max(len(chunk) - max(room, 0), 0)
+    if timed_out:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    status = proc.wait()
+    sel.close()
+    proc.stdout.close()
+    text = kept.decode("utf-8", "replace").replace("\r\n", "\n")
+    return Result(None if timed_out else status, text, dropped, time.monotonic() - start)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m grader.qemu",
+                                 description="Boot a guest under minivmm on QEMU.")
+    ap.add_argument("--vmm", required=True, help="minivmm ELF")
+    ap.add_argument("--guest", required=True, help="guest ELF (a host file minivmm reads)")
+    ap.add_argument("--vmm-opts", default="", help="minivmm options, e.g. 'trace=exits'")
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--interactive", action="store_true", help="terminal attached, real time")
+    ap.add_argument("--gdb", action="store_true", help="wait for GDB on localhost:1234")
+    ap.add_argument("guest_args", nargs="*", help="guest boot arguments, e.g. run=demo")
+    a = ap.parse_args(argv)
+    for path in (a.vmm, a.guest):
+        if not pathlib.Path(path).is_file():
+            print(f"qemu: {path} does not exist (build it with 'make')", file=sys.stderr)
+            return 2
+    try:
+        cmd = command(a.vmm, a.guest, a.vmm_opts.split(), a.guest_args,
+                      deterministic=not a.interactive, gdb=a.gdb)
+    except ValueError as e:
+        print(f"qemu: {e}", file=sys.stderr)
+        return 2
+    if a.interactive:
+        if a.gdb:
+            print("qemu: waiting for GDB on localhost:1234 (run 'make gdb' in another terminal); "
+                  "quit QEMU with Ctrl-A x")
+        else:
+            print("qemu: quit with Ctrl-A x")
+        return subprocess.call(cmd)
+    r = run(cmd, a.timeout, echo=True)
+    if r.timed_out:
+        print(f"\nqemu: stopped after the {a.timeout:g} s timeout", file=sys.stderr)
+        return 124
+    if r.status:
+        print(f"qemu: minivmm exited with status {r.status}", file=sys.stderr)
+    return r.status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

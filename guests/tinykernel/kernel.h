@@ -1,0 +1,39 @@
+/* tinykernel's internal interfaces: console, boot arguments, test results, power-off. */
+#ifndef TK_KERNEL_H
+#define TK_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void poweroff(int code) __attribute__((noreturn));
+
+/* Value of key=... in the boot arguments, or NULL. */
+const char *bootarg(const char *key, char *buf, size_t size);
+/* /chosen/bootargs of the device tree at dtb, or NULL. */
+const char *fdt_bootargs(const void *dtb);
+
+/* Test results. A result line is bound to the run's nonce (see results.c). */
+void test_pass(const char *name);
+void test_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint32_t nonce_value(void);
+
+/* A program tinykernel can run, chosen with the boot argument run=<name>. */
+struct program {
+    const char *name;
+    const char *what;
+    int (*main)(void); /* returns the exit code for the VM */
+};
+extern const struct program programs[];
+
+/* Exception frame built by start.S. */
+struct trap_frame {
+    uint32_t r[13];
+    uint32_t lr;   /* return address as the CPU gave it */
+    uint32_t spsr;
+};
+/* Optional hook for tests that expect an exception: returns the resume address, or 0 if not handled. */
+extern uint32_t (*trap_hook)(int kind, struct trap_frame *f);
+
+#endif

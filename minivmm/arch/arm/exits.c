@@ -1,0 +1,54 @@
+/* Exit dispatch for ARMv7: one handler per HSR exception class, in a table; a trace line per exit on demand. */
+#include <minivmm/arch_exit.h>
+#include <minivmm/console.h>
+#include <arch/hsr.h>
+
+bool trace_exits;
+
+typedef enum exit_action (*ec_handler)(struct vcpu *v, uint32_t hsr);
+
+static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
+{
+    (void)hsr; /* HVC's return address is already the next instruction */
+    return hypercall_dispatch(v);
+}
+
+/* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
+static const ec_handler ec_handlers[EXIT_CLASSES] = {
+    [EC_HVC] = handle_hvc,
+};
+
+static const char *const ec_names[EXIT_CLASSES] = {
+    [EC_UNKNOWN] = "UNKNOWN",     [EC_WFI_WFE] = "WFI/WFE",   [EC_CP15_32] = "CP15_32",
+    [EC_CP15_64] = "CP15_64",     [EC_CP14_32] = "CP14_32",   [EC_CP14_LDC] = "CP14_LDC",
+    [EC_CP_ACCESS] = "CP_ACCESS", [EC_CP10_ID] = "CP10_ID",   [EC_JAZELLE] = "JAZELLE",
+    [EC_BXJ] = "BXJ",             [EC_CP14_64] = "CP14_64",   [EC_HVC] = "HVC",
+    [EC_SMC] = "SMC",             [EC_IABT_LOW] = "IABT_LOW", [EC_IABT_HYP] = "IABT_HYP",
+    [EC_DABT_LOW] = "DABT_LOW",   [EC_DABT_HYP] = "DABT_HYP",
+};
+
+const char *exit_class_name(uint32_t ec)
+{
+    if (ec < EXIT_CLASSES && ec_names[ec])
+        return ec_names[ec];
+    return "RESERVED";
+}
+
+enum exit_action arch_dispatch_trap(struct vcpu *v, uint32_t hsr)
+{
+    uint32_t ec = hsr_ec(hsr);
+    stats_record_exit(&v->stats, ec);
+    if (trace_exits)
+        printk("[exit %llu] %-8s ec=%#04x pc=%08x hsr=%08x\n", (unsigned long long)v->stats.total,
+               exit_class_name(ec), ec, v->arch.regs.pc, hsr);
+    ec_handler h = ec_handlers[ec];
+    return h ? h(v, hsr) : EXIT_UNHANDLED;
+}
+
+void arch_report_unhandled(const struct vcpu *v, uint32_t hsr)
+{
+    uint32_t ec = hsr_ec(hsr);
+    printk("\nminivmm: unhandled guest exit: class %#x (%s) at pc %08x, HSR %08x (ISS %#x, IL %u)\n",
+           ec, exit_class_name(ec), v->arch.regs.pc, hsr, hsr_iss(hsr), hsr_insn_len(hsr) * 8);
+    vcpu_dump(v);
+}

@@ -1,0 +1,120 @@
+/* ARMv7 Hyp-mode set-up and the vCPU run loop: configure traps, enter the guest, dispatch each exit. */
+#include <minivmm/arch.h>
+#include <minivmm/arch_exit.h>
+#include <minivmm/alloc.h>
+#include <minivmm/console.h>
+#include <minivmm/hostfs.h>
+#include <minivmm/panic.h>
+#include <minivmm/string.h>
+#include <arch/hsr.h>
+#include <arch/sysreg.h>
+
+#define CHECK_OFF(field, off) _Static_assert(offsetof(struct arm_regs, field) == (off), #field)
+CHECK_OFF(r, REGS_R0);
+CHECK_OFF(sp_usr, REGS_SP_USR);
+CHECK_OFF(lr_usr, REGS_LR_USR);
+CHECK_OFF(pc, REGS_PC);
+CHECK_OFF(cpsr, REGS_CPSR);
+CHECK_OFF(sp_svc, REGS_SP_SVC);
+CHECK_OFF(spsr_svc, REGS_SPSR_SVC);
+CHECK_OFF(sp_abt, REGS_SP_ABT);
+CHECK_OFF(sp_und, REGS_SP_UND);
+CHECK_OFF(sp_irq, REGS_SP_IRQ);
+CHECK_OFF(spsr_irq, REGS_SPSR_IRQ);
+CHECK_OFF(r8_fiq, REGS_R8_FIQ);
+CHECK_OFF(sp_fiq, REGS_SP_FIQ);
+CHECK_OFF(lr_fiq, REGS_LR_FIQ);
+CHECK_OFF(spsr_fiq, REGS_SPSR_FIQ);
+_Static_assert(sizeof(struct arm_regs) == REGS_SIZE, "struct arm_regs size");
+
+extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
+
+/* Traps every guest gets from the framework: SMC (PSCI, lab 1), WFI/WFE (lab 1),
+ * and debug-register accesses (HDCR.TDA), which no lab handles yet. */
+#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE)
+#define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA)
+
+void arch_init(void)
+{
+    uint32_t mode = read_cpsr() & PSR_MODE_MASK;
+    if (mode != PSR_MODE_HYP) {
+        printk("minivmm: started in mode %#x, not Hyp (0x1a): run QEMU with "
+               "-M virt,virtualization=on\n", mode);
+        host_exit(MV_EXIT_PANIC);
+    }
+    heap_init(__heap_start, (size_t)(__heap_end - __heap_start));
+}
+
+void arch_vmm_range(uint32_t *start, uint32_t *end)
+{
+    *start = (uint32_t)(uintptr_t)__vmm_start;
+    *end = (uint32_t)(uintptr_t)__vmm_end;
+}
+
+uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size)
+{
+    (void)size;
+    return (uint8_t *)(uintptr_t)ipa; /* no stage-2 translation yet: IPA == PA */
+}
+
+/* Linux's ARM boot protocol, which tinykernel follows too: SVC mode with
+ * interrupts masked, r0 = 0, r1 = ~0 (no machine number), r2 = the DTB. */
+void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
+{
+    struct arm_regs *r = &v->arch.regs;
+    memset(r, 0, sizeof(*r));
+    r->r[1] = ~0u;
+    r->r[2] = dtb;
+    r->pc = entry;
+    r->cpsr = PSR_MODE_SVC | PSR_A | PSR_I | PSR_F;
+    write_hcr(GUEST_HCR);
+    write_hdcr(GUEST_HDCR);
+    write_vpidr(read_midr());
+    write_vmpidr(0x80000000u); /* uniprocessor view: MPIDR.M set, affinity 0 */
+    isb();
+}
+
+/* Save the syndrome registers of this exit for handlers and reports. */
+static void read_syndrome(struct vcpu *v)
+{
+    v->arch.hsr = read_hsr();
+    v->arch.hdfar = read_hdfar();
+    v->arch.hifar = read_hifar();
+    v->arch.hpfar = read_hpfar();
+}
+
+void vcpu_run(struct vcpu *v)
+{
+    for (;;) {
+        int kind = guest_enter(&v->arch.regs);
+        if (kind != EXIT_KIND_TRAP) {
+            stats_record_irq(&v->stats);
+            panic("physical %s while the guest ran: no interrupt handling before lab 4",
+                  kind == EXIT_KIND_IRQ ? "IRQ" : "FIQ");
+        }
+        read_syndrome(v);
+        if (arch_dispatch_trap(v, v->arch.hsr) == EXIT_UNHANDLED) {
+            arch_report_unhandled(v, v->arch.hsr);
+            vmm_exit(MV_EXIT_PANIC);
+        }
+    }
+}
+
+static const char *const fault_names[] = {
+    "reset", "undefined instruction", "SVC/HVC", "prefetch abort", "data abort",
+};
+
+/* A fault taken in Hyp mode: a VMM bug. regs = r0-r12, lr as pushed by vectors.S. */
+void hyp_fault(int kind, const uint32_t *regs) NORETURN;
+void hyp_fault(int kind, const uint32_t *regs)
+{
+    uint32_t elr;
+    __asm__ volatile("mrs %0, ELR_hyp" : "=r"(elr));
+    printk("\nminivmm: %s in the hypervisor itself at pc %#x\n"
+           "  HSR %#x HDFAR %#x HIFAR %#x\n",
+           fault_names[kind], elr, read_hsr(), read_hdfar(), read_hifar());
+    for (int i = 0; i < 13; i++)
+        printk("  r%-2d %08x%s", i, regs[i], i % 4 == 3 ? "\n" : "");
+    printk("  lr  %08x\n", regs[13]);
+    panic("hypervisor fault");
+}

@@ -1,0 +1,41 @@
+/* Hyp Syndrome Register (HSR) fields and exception classes (ARM ARM B3.13.6). */
+#ifndef ARCH_HSR_H
+#define ARCH_HSR_H
+
+#include <minivmm/types.h>
+
+#define HSR_EC_SHIFT 26
+#define HSR_IL       (1u << 25)      /* 1: trapped instruction was 32 bits */
+#define HSR_ISS_MASK 0x01ffffffu
+
+#define EXIT_CLASSES 64              /* HSR.EC is six bits */
+
+/* HSR.EC values (ARM ARM table B3-27). */
+enum hsr_ec {
+    EC_UNKNOWN     = 0x00,
+    EC_WFI_WFE     = 0x01,
+    EC_CP15_32     = 0x03,
+    EC_CP15_64     = 0x04,
+    EC_CP14_32     = 0x05,
+    EC_CP14_LDC    = 0x06,
+    EC_CP_ACCESS   = 0x07,  /* HCPTR-trapped CP0-CP13 (VFP/NEON) */
+    EC_CP10_ID     = 0x08,
+    EC_JAZELLE     = 0x09,
+    EC_BXJ         = 0x0a,
+    EC_CP14_64     = 0x0c,
+    EC_HVC         = 0x12,
+    EC_SMC         = 0x13,
+    EC_IABT_LOW    = 0x20,  /* prefetch abort from the guest (stage 2) */
+    EC_IABT_HYP    = 0x21,
+    EC_DABT_LOW    = 0x24,  /* data abort from the guest (stage 2) */
+    EC_DABT_HYP    = 0x25,
+};
+
+static inline uint32_t hsr_ec(uint32_t hsr) { return hsr >> HSR_EC_SHIFT; }
+static inline uint32_t hsr_iss(uint32_t hsr) { return hsr & HSR_ISS_MASK; }
+/* Length in bytes of the trapped instruction. */
+static inline uint32_t hsr_insn_len(uint32_t hsr) { return (hsr & HSR_IL) ? 4 : 2; }
+
+const char *exit_class_name(uint32_t ec);
+
+#endif

@@ -1,0 +1,82 @@
+/* The saved guest register file of an ARMv7 vCPU, shared by the world switch (assembly) and C. */
+#ifndef ARCH_REGS_H
+#define ARCH_REGS_H
+
+/* Byte offsets into struct arm_regs, used by vectors.S. Keep in step with the
+ * struct below: static assertions in hyp.c check every one. */
+#define REGS_R0        0
+#define REGS_SP_USR    52
+#define REGS_LR_USR    56
+#define REGS_PC        60
+#define REGS_CPSR      64
+#define REGS_SP_SVC    68
+#define REGS_LR_SVC    72
+#define REGS_SPSR_SVC  76
+#define REGS_SP_ABT    80
+#define REGS_LR_ABT    84
+#define REGS_SPSR_ABT  88
+#define REGS_SP_UND    92
+#define REGS_LR_UND    96
+#define REGS_SPSR_UND  100
+#define REGS_SP_IRQ    104
+#define REGS_LR_IRQ    108
+#define REGS_SPSR_IRQ  112
+#define REGS_R8_FIQ    116
+#define REGS_SP_FIQ    136
+#define REGS_LR_FIQ    140
+#define REGS_SPSR_FIQ  144
+#define REGS_SIZE      148
+
+/* Why guest_enter() returned. */
+#define EXIT_KIND_TRAP 1   /* Hyp trap vector: HSR says why */
+#define EXIT_KIND_IRQ  2   /* a physical IRQ while the guest ran */
+#define EXIT_KIND_FIQ  3
+
+/* CPSR fields. */
+#define PSR_MODE_MASK 0x1f
+#define PSR_MODE_USR  0x10
+#define PSR_MODE_FIQ  0x11
+#define PSR_MODE_IRQ  0x12
+#define PSR_MODE_SVC  0x13
+#define PSR_MODE_ABT  0x17
+#define PSR_MODE_HYP  0x1a
+#define PSR_MODE_UND  0x1b
+#define PSR_MODE_SYS  0x1f
+#define PSR_T (1u << 5)
+#define PSR_F (1u << 6)
+#define PSR_I (1u << 7)
+#define PSR_A (1u << 8)
+
+#ifndef __ASSEMBLER__
+#include <minivmm/types.h>
+
+struct arm_regs {
+    uint32_t r[13];          /* r0-r12 as the guest's current mode sees them (r8-r12: non-FIQ bank) */
+    uint32_t sp_usr, lr_usr; /* User/System r13, r14 */
+    uint32_t pc;             /* where the guest resumes (ELR_hyp) */
+    uint32_t cpsr;           /* the guest's CPSR (SPSR_hyp at the exit) */
+    uint32_t sp_svc, lr_svc, spsr_svc;
+    uint32_t sp_abt, lr_abt, spsr_abt;
+    uint32_t sp_und, lr_und, spsr_und;
+    uint32_t sp_irq, lr_irq, spsr_irq;
+    uint32_t r8_fiq[5], sp_fiq, lr_fiq, spsr_fiq;
+};
+
+/* The architecture's part of a vCPU. */
+struct arch_vcpu {
+    struct arm_regs regs;
+    uint32_t hsr;      /* syndrome of the last trap */
+    uint32_t hdfar, hifar, hpfar;
+};
+
+/* Enter the guest with this register file; returns an EXIT_KIND_* when it
+ * traps, with the guest's registers saved back into *regs (vectors.S). */
+int guest_enter(struct arm_regs *regs);
+
+/* Hypercall argument i (0 = function number) and the result register. */
+static inline uint32_t arch_hc_arg(const struct arch_vcpu *a, int i) { return a->regs.r[i]; }
+static inline void arch_hc_set_ret(struct arch_vcpu *a, uint32_t v) { a->regs.r[0] = v; }
+static inline uint32_t arch_pc(const struct arch_vcpu *a) { return a->regs.pc; }
+#endif
+
+#endif

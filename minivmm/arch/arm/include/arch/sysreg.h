@@ -1,0 +1,62 @@
+/* Accessors for the ARMv7 system registers minivmm uses (CP15 with opc1 = 4 are the Hyp registers). */
+#ifndef ARCH_SYSREG_H
+#define ARCH_SYSREG_H
+
+#include <minivmm/types.h>
+
+#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                   \
+    static inline uint32_t read_##name(void)                                         \
+    {                                                                                \
+        uint32_t v;                                                                  \
+        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v)); \
+        return v;                                                                    \
+    }                                                                                \
+    static inline void write_##name(uint32_t v)                                      \
+    {                                                                                \
+        __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v) \
+                         : "memory");                                                \
+    }
+
+DEFINE_SYSREG32(midr, 0, c0, c0, 0)
+DEFINE_SYSREG32(hsctlr, 4, c1, c0, 0)
+DEFINE_SYSREG32(hcr, 4, c1, c1, 0)
+DEFINE_SYSREG32(hdcr, 4, c1, c1, 1)
+DEFINE_SYSREG32(hcptr, 4, c1, c1, 2)
+DEFINE_SYSREG32(hstr, 4, c1, c1, 3)
+DEFINE_SYSREG32(hsr, 4, c5, c2, 0)
+DEFINE_SYSREG32(hdfar, 4, c6, c0, 0)
+DEFINE_SYSREG32(hifar, 4, c6, c0, 2)
+DEFINE_SYSREG32(hpfar, 4, c6, c0, 4)
+DEFINE_SYSREG32(hvbar, 4, c12, c0, 0)
+DEFINE_SYSREG32(vpidr, 4, c0, c0, 0)
+DEFINE_SYSREG32(vmpidr, 4, c0, c0, 5)
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
+
+static inline uint32_t read_cpsr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrs %0, cpsr" : "=r"(v));
+    return v;
+}
+
+/* HCR bits (ARM ARM B4.1.65). */
+#define HCR_VM   (1u << 0)
+#define HCR_SWIO (1u << 1)
+#define HCR_FMO  (1u << 3)
+#define HCR_IMO  (1u << 4)
+#define HCR_AMO  (1u << 5)
+#define HCR_TWI  (1u << 13)
+#define HCR_TWE  (1u << 14)
+#define HCR_TSC  (1u << 19)
+#define HCR_TAC  (1u << 21)
+#define HCR_TSW  (1u << 22)
+#define HCR_TID3 (1u << 18)
+
+/* HDCR bits. */
+#define HDCR_TDRA (1u << 11)
+#define HDCR_TDOSA (1u << 10)
+#define HDCR_TDA  (1u << 9)
+
+#endif

@@ -1,0 +1,19 @@
+/* The VMM's own console: the board's real PL011 UART at 0x09000000 (QEMU virt), polled transmit. */
+#include <minivmm/console.h>
+
+#define UART_BASE 0x09000000u
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define FR_TXFF (1u << 5)
+
+static volatile uint32_t *uart_reg(uint32_t off)
+{
+    return (volatile uint32_t *)(uintptr_t)(UART_BASE + off);
+}
+
+void console_putc(char c)
+{
+    while (*uart_reg(UART_FR) & FR_TXFF)
+        ;
+    *uart_reg(UART_DR) = (uint8_t)c;
+}

@@ -1,0 +1,165 @@
+/* Command-line parsing: a table of `key=value` options, then the guest ELF path and its boot arguments. */
+#include <minivmm/cmdline.h>
+#include <minivmm/console.h>
+#include <minivmm/string.h>
+#include <minivmm/vm.h>
+
+struct option {
+    const char *key;
+    const char *values;   /* shown in the usage text */
+    const char *help;
+    /* Apply value v; returns 0, or -1 if v is not valid for this option. */
+    int (*apply)(struct vmm_options *o, const char *v);
+};
+
+static int opt_trace(struct vmm_options *o, const char *v)
+{
+    if (!strcmp(v, "exits"))
+        o->trace_exits = true;
+    else if (!strcmp(v, "none"))
+        o->trace_exits = false;
+    else
+        return -1;
+    return 0;
+}
+
+static int opt_stats(struct vmm_options *o, const char *v)
+{
+    if (!strcmp(v, "on"))
+        o->stats = true;
+    else if (!strcmp(v, "off"))
+        o->stats = false;
+    else
+        return -1;
+    return 0;
+}
+
+static int opt_mem(struct vmm_options *o, const char *v)
+{
+    uint32_t n = 0;
+    if (!*v)
+        return -1;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9' || n > GUEST_RAM_MAX_MIB)
+            return -1;
+        n = n * 10 + (uint32_t)(*v - '0');
+    }
+    if (n < 1 || n > GUEST_RAM_MAX_MIB)
+        return -1;
+    o->mem_mib = n;
+    return 0;
+}
+
+static const struct option options[] = {
+    {"trace", "exits|none", "print one line per guest exit", opt_trace},
+    {"stats", "on|off", "print exit statistics when the guest stops (default on)", opt_stats},
+    {"mem", "1-128", "guest RAM in MiB (default 64)", opt_mem},
+};
+
+void cmdline_usage(void)
+{
+    printk("usage: minivmm [option=value ...] guest.elf [guest boot arguments ...]\n"
+           "options:\n");
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++)
+        printk("  %s=%-12s %s\n", options[i].key, options[i].values, options[i].help);
+    printk("  help               print this text\n");
+}
+
+/* Copy the next space-separated word of *p into w; returns its length (0 at the end). */
+static size_t next_word(const char **p, char *w, size_t wsize, bool *too_long)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = 0;
+    *too_long = false;
+    while (*s && *s != ' ' && *s != '\t') {
+        if (n + 1 < wsize)
+            w[n] = *s;
+        else
+            *too_long = true;
+        n++;
+        s++;
+    }
+    w[n < wsize ? n : wsize - 1] = '\0';
+    *p = s;
+    return n;
+}
+
+static void list_options(char *err, size_t errlen, const char *word)
+{
+    int n = mv_snprintf(err, errlen, "unknown option '%s'; valid options:", word);
+    for (size_t i = 0; i < ARRAY_SIZE(options) && n >= 0 && (size_t)n < errlen; i++)
+        n += mv_snprintf(err + n, errlen - (size_t)n, " %s=%s", options[i].key, options[i].values);
+    if (n >= 0 && (size_t)n < errlen)
+        mv_snprintf(err + n, errlen - (size_t)n, " help");
+}
+
+/* Apply one key=value word; returns 0 or -1 with err set. */
+static int apply_option(struct vmm_options *o, char *word, char *err, size_t errlen)
+{
+    char *eq = strchr(word, '=');
+    *eq = '\0';
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+        if (strcmp(word, options[i].key))
+            continue;
+        if (options[i].apply(o, eq + 1) == 0)
+            return 0;
+        mv_snprintf(err, errlen, "bad value '%s' for option %s (expected %s)", eq + 1, word,
+                    options[i].values);
+        return -1;
+    }
+    *eq = '=';
+    list_options(err, errlen, word);
+    return -1;
+}
+
+/* Append the words left in p, separated by single spaces, as the guest's boot arguments. */
+static int copy_guest_args(const char *p, struct vmm_options *o, char *err, size_t errlen)
+{
+    char word[CMDLINE_ARGS_MAX];
+    size_t used = 0;
+    bool too_long;
+    while (next_word(&p, word, sizeof(word), &too_long)) {
+        size_t n = strlen(word);
+        if (too_long || used + n + (used ? 1 : 0) >= sizeof(o->guest_args)) {
+            mv_snprintf(err, errlen, "guest boot arguments longer than %d bytes",
+                        CMDLINE_ARGS_MAX - 1);
+            return -1;
+        }
+        if (used)
+            o->guest_args[used++] = ' ';
+        memcpy(o->guest_args + used, word, n + 1);
+        used += n;
+    }
+    return 0;
+}
+
+int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t errlen)
+{
+    *o = (struct vmm_options){.stats = true, .mem_mib = GUEST_RAM_DEFAULT_MIB};
+    char word[CMDLINE_PATH_MAX];
+    bool too_long;
+    const char *p = line;
+    next_word(&p, word, sizeof(word), &too_long); /* program name */
+    for (;;) {
+        if (!next_word(&p, word, sizeof(word), &too_long))
+            break;
+        if (too_long) {
+            mv_snprintf(err, errlen, "argument longer than %d bytes", CMDLINE_PATH_MAX - 1);
+            return -1;
+        }
+        if (!strcmp(word, "help") || !strcmp(word, "--help")) {
+            o->help = true;
+            return 0;
+        }
+        if (!strchr(word, '=')) { /* the first word that is not an option: the guest */
+            memcpy(o->guest, word, strlen(word) + 1);
+            return copy_guest_args(p, o, err, errlen);
+        }
+        if (apply_option(o, word, err, errlen))
+            return -1;
+    }
+    mv_snprintf(err, errlen, "no guest image given (usage: minivmm [option=value ...] guest.elf)");
+    return -1;
+}

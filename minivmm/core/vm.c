@@ -1,0 +1,12 @@
+/* Guest memory access: the only way the VMM turns a guest-physical address into a pointer. */
+#include <minivmm/vm.h>
+
+void *vm_ipa_ptr(struct vm *vm, uint32_t ipa, uint32_t len)
+{
+    if (ipa < vm->ram_ipa)
+        return NULL;
+    uint32_t off = ipa - vm->ram_ipa;
+    if (off > vm->ram_size || len > vm->ram_size - off)
+        return NULL;
+    return vm->ram_host + off;
+}

@@ -1,0 +1,16 @@
+/* What the core asks of an architecture port (implemented in minivmm/arch/<arch>/). */
+#ifndef MINIVMM_ARCH_H
+#define MINIVMM_ARCH_H
+
+#include "vcpu.h"
+
+/* Check the CPU mode, set up the heap and the VMM's exception vectors. */
+void arch_init(void);
+/* The physical range of the VMM image, heap and stacks: guests never get it. */
+void arch_vmm_range(uint32_t *start, uint32_t *end);
+/* The VMM's pointer to the memory that backs guest RAM [ipa, ipa + size). */
+uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
+/* Reset the vCPU to enter the guest at entry with the boot protocol's registers. */
+void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb);
+
+#endif

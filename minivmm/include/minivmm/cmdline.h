@@ -1,0 +1,26 @@
+/* The minivmm command line: `minivmm [option=value ...] guest.elf [guest boot arguments ...]`. */
+#ifndef MINIVMM_CMDLINE_H
+#define MINIVMM_CMDLINE_H
+
+#include "types.h"
+
+#define CMDLINE_PATH_MAX 256
+#define CMDLINE_ARGS_MAX 256
+
+struct vmm_options {
+    bool trace_exits;         /* trace=exits: print every exit */
+    bool stats;               /* stats=on|off: exit statistics at shutdown */
+    bool help;                /* help: print usage and stop */
+    uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
+    char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF */
+    char guest_args[CMDLINE_ARGS_MAX];   /* the rest, passed to the guest as bootargs */
+};
+
+/* Parse a whole command line (the first word is the program name and is
+ * skipped). Returns 0, or -1 with a message in err naming the problem and,
+ * for an unknown option, listing the valid ones. */
+int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t errlen);
+/* Print the usage text with every option. */
+void cmdline_usage(void);
+
+#endif

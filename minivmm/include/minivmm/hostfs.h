@@ -1,0 +1,15 @@
+/* Host files and the host command line, reached through the host channel (semihosting on ARM). */
+#ifndef MINIVMM_HOSTFS_H
+#define MINIVMM_HOSTFS_H
+
+#include "types.h"
+
+/* Read a whole host file into a new heap buffer. Returns 0, or -1 with the
+ * reason in err (missing file, empty, too big for the heap). */
+int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
+/* The command line QEMU was given (-semihosting-config arg=...), or -1. */
+int host_cmdline(char *buf, size_t size);
+/* End QEMU with this exit status. */
+void host_exit(int status) NORETURN;
+
+#endif

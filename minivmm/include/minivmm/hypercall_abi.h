@@ -1,0 +1,25 @@
+/* The minivmm hypercall ABI: function numbers and error codes shared by the VMM and its guests.
+ *
+ * A guest calls the VMM with `hvc #0`, the function number in r0 and up to
+ * three arguments in r1-r3; the result comes back in r0. The numbers follow
+ * the Arm SMC Calling Convention (SMCCC): bit 31 = fast call, bits 29:24 =
+ * owner. minivmm's own calls use owner 6, "vendor-specific hypervisor
+ * service" (0x86000000-0x8600FFFF); PSCI uses owner 4 (0x84000000...). */
+#ifndef MINIVMM_HYPERCALL_ABI_H
+#define MINIVMM_HYPERCALL_ABI_H
+
+#define MV_HC_BASE        0x86000000u
+#define MV_HC_NOP         (MV_HC_BASE + 0x00) /* does nothing, returns 0: the cheapest exit */
+#define MV_HC_PUTC        (MV_HC_BASE + 0x01) /* r1 = character for the console */
+#define MV_HC_WRITE       (MV_HC_BASE + 0x02) /* r1 = guest address, r2 = length; returns bytes written */
+#define MV_HC_POWEROFF    (MV_HC_BASE + 0x03) /* r1 = exit code for the VM (and QEMU) */
+#define MV_HC_EXIT_COUNT  (MV_HC_BASE + 0x04) /* r1 = exit class; returns exits of that class so far (lab 0) */
+#define MV_HC_COUNT       5                   /* number of minivmm hypercalls defined so far */
+
+/* Return values in r0 (as signed 32-bit numbers), SMCCC-compatible. */
+#define MV_HC_OK             0
+#define MV_HC_NOT_SUPPORTED  (-1)  /* unknown function number (SMCCC_RET_NOT_SUPPORTED) */
+#define MV_HC_EINVAL         (-2)  /* an argument is out of range */
+#define MV_HC_EFAULT         (-3)  /* a guest address is outside guest RAM */
+
+#endif
