@@ -67,7 +67,7 @@ $(VMM_ELF): $(VMM_OBJS) minivmm/arch/arm/linker.ld
 # ---- tinykernel (the guest); it shares the VMM's formatter and string functions
 GUEST_DIR  := build/guest
 GUEST_SRCS := $(sort $(wildcard guests/tinykernel/*.c guests/tinykernel/*.S \
-                               guests/tinykernel/programs/*.c)) minivmm/core/fmt.c minivmm/lib/string.c
+                               guests/tinykernel/programs/*.c guests/tinykernel/programs/hidden/*.c)) minivmm/core/fmt.c minivmm/lib/string.c
 GUEST_OBJS := $(GUEST_SRCS:%=$(GUEST_DIR)/%.o)
 GUEST_ELF  := $(GUEST_DIR)/tinykernel.elf
 
@@ -79,6 +79,11 @@ $(GUEST_DIR)/%.o: %
 $(GUEST_ELF): $(GUEST_OBJS) guests/tinykernel/kernel.ld
 	@echo "  LD      $@"
 	@$(ARMCC) $(ARMFLAGS) -T guests/tinykernel/kernel.ld $(GUEST_OBJS) -lgcc -o $@
+
+# Malformed guest images for minivmm's bad-input tests.
+FIXTURES := build/fixtures/truncated.elf
+$(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
+	@$(PYTHON) minivmm/tests/bad_elves.py $(GUEST_ELF) build/fixtures
 
 # ---- Host builds of the logic, for the Check unit tests
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
@@ -121,7 +126,7 @@ $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 # ---- Entry points
 .PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout bench deps clean FORCE
 
-all: $(VMM_ELF) $(GUEST_ELF)
+all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
 unit-bins: $(UNIT_BINS)
 

@@ -117,6 +117,13 @@ def load_lab(path):
     for f in files:
         if not isinstance(f, str) or not f.startswith("minivmm/") or ".." in f:
             raise ManifestError(f"{where}: student file '{f}' must be a path under minivmm/")
+    hidden_path = path / "hidden.toml"  # instructor-only tests, left out of the student handout
+    if hidden_path.is_file():
+        _, hidden = load_tests(hidden_path)
+        for t in hidden:
+            t.hidden = True
+        tests += hidden
+        _check_deps(tests, where)
     result = Lab(number, path.name, title, path, files, tests)
     for t in tests:
         t.lab = result
@@ -133,6 +140,10 @@ def load_all(root=ROOT):
             if f in owner:
                 raise ManifestError(f"student file {f} is claimed by {owner[f]} and {lab.name}")
             owner[f] = lab.name
+    names = [t.name for lab in labs for t in lab.tests]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ManifestError(f"test names must be unique across labs: {', '.join(dup)}")
     numbers = [lab.number for lab in labs]
     if len(set(numbers)) != len(numbers):
         raise ManifestError("two labs share a number")

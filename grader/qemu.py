@@ -1,24 +1,19 @@
 """Runs minivmm with a guest on QEMU: the one place that knows the QEMU command line.
 
-Used by `make run`, `make qemu`, `make qemu-gdb` and the grader. A run always has a
-timeout; its output is kept up to a cap (the rest is counted and dropped)."""
+Used by `make run`, `make qemu`, `make qemu-gdb` and the grader."""
 import argparse
-import dataclasses
 import os
 import pathlib
-import selectors
-import signal
 import subprocess
 import sys
-import time
+
+from .proc import run
 
 QEMU = os.environ.get("QEMU", "qemu-system-arm")
 MACHINE = ["-M", "virt,virtualization=on,gic-version=2", "-cpu", "cortex-a15", "-m", "512",
            "-nographic", "-no-reboot", "-monitor", "none"]
 # Deterministic time: the virtual clock follows executed instructions and idle time is skipped.
 ICOUNT = ["-icount", "shift=0,sleep=off"]
-OUTPUT_CAP = 256 * 1024
-TIMEOUT_STATUS = None
 
 
 def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=False, serial="stdio"):
@@ -36,55 +31,6 @@ def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=Fals
     if gdb:
         argv += ["-s", "-S"]
     return argv
-
-
-@dataclasses.dataclass
-class Result:
-    status: int | None        # QEMU's exit status; None if it was stopped at the timeout
-    output: str               # what it printed, up to the cap
-    dropped: int              # bytes beyond the cap
-    seconds: float
-
-    @property
-    def timed_out(self):
-        return self.status is None
-
-
-def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False):
-    """Run argv with no stdin; stop it (and its process group) at the timeout."""
-    start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
-    kept, dropped = bytearray(), 0
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    timed_out = False
-    while True:
-        left = timeout - (time.monotonic() - start)
-        if left <= 0:
-            timed_out = True
-            break
-        if not sel.select(timeout=min(left, 0.5)):
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        if echo:
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
-        room = cap - len(kept)
-        kept += chunk[:max(room, 0)]
-        dropped += max(len(chunk) - max(room, 0), 0)
-    if timed_out:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    status = proc.wait()
-    sel.close()
-    proc.stdout.close()
-    text = kept.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Result(None if timed_out else status, text, dropped, time.monotonic() - start)
 
 
 def main(argv=None):

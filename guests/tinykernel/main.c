@@ -27,7 +27,7 @@ const char *bootarg(const char *key, char *buf, size_t size)
 
 static const struct program *find_program(const char *name)
 {
-    for (const struct program *p = programs; p->name; p++)
+    for (const struct program *p = __programs_start; p < __programs_end; p++)
         if (!strcmp(p->name, name))
             return p;
     return NULL;
@@ -36,7 +36,7 @@ static const struct program *find_program(const char *name)
 static void list_programs(void)
 {
     kprintf("programs:");
-    for (const struct program *p = programs; p->name; p++)
+    for (const struct program *p = __programs_start; p < __programs_end; p++)
         kprintf(" %s", p->name);
     kprintf("\n");
 }

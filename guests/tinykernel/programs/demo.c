@@ -2,7 +2,7 @@
 #include "../hvc.h"
 #include "../kernel.h"
 
-int demo_main(void)
+PROGRAM(demo, "demo", "a tour of a guest's exits")
 {
     kprintf("demo: each line you read is one hypercall (HVC): an exit to minivmm and back\n");
     for (int i = 0; i < 3; i++)

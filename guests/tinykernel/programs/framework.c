@@ -3,14 +3,14 @@
 #include "../hvc.h"
 #include "../kernel.h"
 
-int hello_main(void)
+PROGRAM(hello, "hello", "print one line and power off")
 {
     kprintf("hello from tinykernel\n");
     return 0;
 }
 
 /* Unknown hypercalls must answer NOT_SUPPORTED and the VM goes on. */
-int hcabi_main(void)
+PROGRAM(hcabi, "hcabi", "hypercall ABI edge cases")
 {
     const char *t = "hcabi";
     if ((int32_t)hvc1(MV_HC_BASE + 0xfff, 0) != MV_HC_NOT_SUPPORTED)
@@ -29,7 +29,7 @@ int hcabi_main(void)
 }
 
 /* Read a debug register: HDCR.TDA traps it to the VMM, which has no handler for CP14. */
-int unhandled_main(void)
+PROGRAM(unhandled, "unhandled", "take an exit class minivmm does not handle")
 {
     uint32_t v;
     kprintf("unhandled: reading DBGDSCRext, which traps to minivmm as a CP14 access\n");
@@ -38,7 +38,7 @@ int unhandled_main(void)
     return 0;
 }
 
-int exitcode_main(void)
+PROGRAM(exitcode, "exitcode", "power off with code 42")
 {
     return 42;
 }

@@ -5,7 +5,7 @@
 #define EC_HVC 0x12
 #define EC_SMC 0x13
 
-int lab0_exitcount_main(void)
+PROGRAM(lab0_exitcount, "lab0-exitcount", "lab 0: MV_HC_EXIT_COUNT counts HVC exits")
 {
     const char *t = "lab0-exitcount";
     uint32_t k = 5 + nonce_value() % 37; /* the grader's nonce decides how many exits */
@@ -25,7 +25,7 @@ int lab0_exitcount_main(void)
     return 0;
 }
 
-int lab0_badclass_main(void)
+PROGRAM(lab0_badclass, "lab0-badclass", "lab 0: MV_HC_EXIT_COUNT refuses bad classes")
 {
     const char *t = "lab0-badclass";
     uint32_t bad[] = {64, 0x80000000u, 0xffffffffu};

@@ -1,0 +1,44 @@
+"""`python3 -m grader`: grade the labs of a submission (or the reference, or the skeleton) and report."""
+import argparse
+import sys
+
+from . import grade, report, runner
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(prog="python3 -m grader", description=(
+        "Grade minivmm labs. Without --lab every lab is graded. The exit status is 0 "
+        "only when the score is full."))
+    ap.add_argument("--lab", type=int, help="grade only this lab number")
+    ap.add_argument("--submission", help="a folder, a .zip or a git repository with student files")
+    ap.add_argument("--solutions", action="store_true", help="grade the reference solutions")
+    ap.add_argument("--reference-for-earlier-labs", dest="catchup", action="store_true",
+                    help="catch-up mode: build lab N with the reference for labs < N")
+    ap.add_argument("--json", help="write Gradescope results.json here")
+    ap.add_argument("--junit", help="write JUnit XML here")
+    ap.add_argument("--jobs", type=int, default=runner.default_jobs(), help="tests run in parallel")
+    ap.add_argument("--keep", action="store_true", help="keep the build tree (to debug a failure)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse(argv)
+    if a.submission and a.solutions:
+        print("grader: give --submission or --solutions, not both", file=sys.stderr)
+        return 2
+    g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep)
+    report.failure_details(g.outcomes)
+    report.table(g.outcomes, g.notes)
+    if g.error:
+        print(f"grader: {g.error}", file=sys.stderr)
+    for path, write in ((a.json, report.write_json), (a.junit, report.write_junit)):
+        if path:
+            if write is report.write_json:
+                write(path, g.outcomes, g.seconds, g.notes, g.error)
+            else:
+                write(path, g.outcomes, g.seconds, g.error)
+    return 0 if g.full else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

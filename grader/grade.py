@@ -1,0 +1,129 @@
+"""Grading: choose each student file (submission, reference or skeleton), build a clean tree, run and score."""
+import dataclasses
+import pathlib
+import sys
+import tempfile
+import time
+
+from . import manifest, runner, tree
+
+
+@dataclasses.dataclass
+class Plan:
+    """One build tree: the files laid over the kit and the labs whose tests run in it."""
+    overlay: dict
+    labs: list
+
+
+@dataclasses.dataclass
+class Grade:
+    outcomes: list
+    notes: list
+    error: str | None
+    seconds: float
+
+    @property
+    def full(self):
+        got = sum(o.test.points for o in self.outcomes if o.passed and o.test.graded)
+        total = sum(o.test.points for o in self.outcomes if o.test.graded)
+        return self.error is None and bool(self.outcomes) and got == total
+
+
+def plan(labs, selected, source, catchup):
+    """source(lab) -> {repo path: file} for a lab's student files taken from the
+    submission or the reference. Without catch-up, one tree holds the chosen files of
+    every lab up to the highest graded one; with it, lab N gets its own tree with the
+    reference for labs < N."""
+    if not catchup:
+        top = max(l.number for l in selected)
+        overlay = {}
+        for lab in labs:
+            if lab.number <= top:
+                overlay.update(source(lab))
+        return [Plan(overlay, selected)]
+    plans = []
+    for lab in selected:
+        earlier = [l for l in labs if l.number < lab.number]
+        plans.append(Plan({**tree.reference_overlay(earlier), **source(lab)}, [lab]))
+    return plans
+
+
+def _build_failed(tests, log):
+    errors = [l for l in log.splitlines() if "error" in l.lower()]
+    why = "build failed: " + (errors[0].strip()[:160] if errors else "see the log")
+    return [runner.Outcome(t, False, why, runner._tail(log, 30), status="build failed")
+            for t in tests]
+
+
+def _progress(total):
+    count = [0]
+
+    def report(o):
+        count[0] += 1
+        print(f"  [{count[0]}/{total}] {o.test.name}: {o.status} ({o.seconds:.1f}s)",
+              file=sys.stderr, flush=True)
+    return report
+
+
+def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False):
+    outcomes = []
+    for p in plans:
+        tests = [t for lab in p.labs for t in lab.tests]
+        kit = tree.make_tree(p.overlay)
+        try:
+            if not quiet:
+                print(f"grader: building {', '.join(l.name for l in p.labs)} in {kit}",
+                      file=sys.stderr, flush=True)
+            ok, log = runner.build(kit, jobs)
+            if not ok:
+                outcomes += _build_failed(tests, log)
+                continue
+            outcomes += runner.run_tests(tests, kit, jobs, honour_deps,
+                                         None if quiet else _progress(len(tests)))
+        finally:
+            if not keep:
+                tree.remove_tree(kit)
+    return outcomes
+
+
+def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False):
+    """Grade; never raises for a bad submission or a grader fault: the reason goes in Grade.error."""
+    start = time.monotonic()
+    notes = []
+    try:
+        labs = manifest.load_all()
+        selected = [manifest.find_lab(labs, lab_number)] if lab_number is not None else labs
+        with tempfile.TemporaryDirectory(prefix="mvsub-") as work:
+            source = _source(labs, selected, submission, solutions, notes, work)
+            plans = plan(labs, selected, source, catchup)
+            outcomes = run_plans(plans, jobs, keep)
+        return Grade(outcomes, notes, None, time.monotonic() - start)
+    except (manifest.ManifestError, tree.SubmissionError, OSError) as e:
+        return Grade([], notes, str(e), time.monotonic() - start)
+    except Exception as e:  # never fail silently: the report says what went wrong
+        return Grade([], notes, f"internal error: {type(e).__name__}: {e}", time.monotonic() - start)
+
+
+def _source(labs, selected, submission, solutions, notes, work):
+    """The function that gives each lab's student files for this grading run."""
+    if submission is None:
+        if solutions:
+            notes.append("graded: the reference solutions")
+            return lambda lab: tree.reference_overlay([lab])
+        notes.append("graded: the skeleton in this repository (no submission given)")
+        return lambda lab: {f: manifest.ROOT / f for f in lab.student_files}
+    folder = tree.open_submission(str(submission), work)
+    top = max(l.number for l in selected)
+    allowed = [f for lab in labs if lab.number <= top for f in lab.student_files]
+    intake = tree.take_student_files(folder, allowed)
+    if intake.missing:
+        notes.append("missing from the submission (the skeleton is used): " + ", ".join(intake.missing))
+    if intake.ignored:
+        shown = intake.ignored[:20]
+        more = f" and {len(intake.ignored) - 20} more" if len(intake.ignored) > 20 else ""
+        notes.append("ignored (not a student file of the graded labs; the kit's own copy is used): "
+                     + ", ".join(shown) + more)
+
+    def from_submission(lab):
+        return {f: intake.taken.get(f, manifest.ROOT / f) for f in lab.student_files}
+    return from_submission

@@ -1,0 +1,118 @@
+"""Grade reports: a terminal table, Gradescope's results.json and JUnit XML."""
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+COLOURS = {"pass": "\033[32m", "fail": "\033[31m", "timeout": "\033[33m",
+           "parent failed": "\033[90m", "build failed": "\033[31m", "error": "\033[31m"}
+RESET = "\033[0m"
+OUTPUT_LIMIT = 8000  # characters of test output kept per test in reports
+
+
+def _fmt_points(x):
+    return f"{x:g}"
+
+
+def score(outcomes):
+    got = sum(o.test.points for o in outcomes if o.passed and o.test.graded)
+    total = sum(o.test.points for o in outcomes if o.test.graded)
+    return got, total
+
+
+def table(outcomes, notes=(), stream=None, colour=None):
+    """Print one row per test: lab, test, status, points, time, reason."""
+    stream = stream or sys.stdout
+    if colour is None:
+        colour = stream.isatty() and os.environ.get("NO_COLOR") is None
+    rows = [("lab", "test", "status", "points", "time", "reason")]
+    for o in outcomes:
+        pts = f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
+        rows.append((str(o.test.lab.number) if o.test.lab else "-", o.test.name, o.status, pts,
+                     f"{o.seconds:.1f}s", "" if o.passed else o.reason))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for i, r in enumerate(rows):
+        cells = [r[j].ljust(widths[j]) for j in range(5)]
+        if i and colour:
+            cells[2] = COLOURS.get(r[2], "") + cells[2] + RESET
+        print("  ".join(cells + [r[5]]).rstrip(), file=stream)
+    for n in notes:
+        print(n, file=stream)
+    got, total = score(outcomes)
+    print(f"score: {_fmt_points(got)}/{_fmt_points(total)}", file=stream)
+
+
+def failure_details(outcomes, stream=None, lines=15):
+    """The last lines of output of every failed test that ran."""
+    stream = stream or sys.stdout
+    shown = set()
+    for o in outcomes:
+        if o.passed or not o.output:
+            continue
+        if o.output in shown:  # a build log shared by every test of the tree: once is enough
+            print(f"--- {o.test.name}: {o.reason} (output above)", file=stream)
+            continue
+        shown.add(o.output)
+        print(f"--- {o.test.name}: {o.reason}", file=stream)
+        for line in o.output.rstrip().splitlines()[-lines:]:
+            print(f"    {line}", file=stream)
+
+
+def _clip(text):
+    return text if len(text) <= OUTPUT_LIMIT else "[...]\n" + text[-OUTPUT_LIMIT:]
+
+
+def gradescope(outcomes, seconds, notes=(), error=None):
+    """Gradescope's results.json as a dict."""
+    got, total = score(outcomes)
+    tests = []
+    for o in outcomes:
+        tests.append({
+            "name": f"lab{o.test.lab.number}/{o.test.name}" if o.test.lab else o.test.name,
+            "score": o.test.points if o.passed else 0,
+            "max_score": o.test.points,
+            "status": "passed" if o.passed else "failed",
+            "output": _clip(o.reason if o.passed else f"{o.reason}\n\n{o.output}".rstrip()),
+            "visibility": "after_published" if o.test.hidden else "visible",
+        })
+    out = [*notes] + ([f"grader error: {error}"] if error else [])
+    return {"score": got, "execution_time": round(seconds, 2), "output": "\n".join(out),
+            "tests": tests}
+
+
+def write_json(path, outcomes, seconds, notes=(), error=None):
+    with open(path, "w") as f:
+        json.dump(gradescope(outcomes, seconds, notes, error), f, indent=2)
+        f.write("\n")
+
+
+def junit(outcomes, seconds, error=None):
+    """JUnit XML (one testsuite per lab) as an ElementTree."""
+    root = ET.Element("testsuites", name="minivmm", time=f"{seconds:.2f}")
+    suites = {}
+    for o in outcomes:
+        lab = f"lab{o.test.lab.number}" if o.test.lab else "tests"
+        if lab not in suites:
+            suites[lab] = ET.SubElement(root, "testsuite", name=lab)
+        case = ET.SubElement(suites[lab], "testcase", classname=lab, name=o.test.name,
+                             time=f"{o.seconds:.2f}")
+        if not o.passed:
+            tag = "error" if o.status in ("timeout", "build failed") else "failure"
+            el = ET.SubElement(case, tag, message=o.reason)
+            el.text = _clip(o.output)
+    if error:
+        s = ET.SubElement(root, "testsuite", name="grader")
+        ET.SubElement(ET.SubElement(s, "testcase", classname="grader", name="grader"),
+                      "error", message=error)
+    for s in root.iter("testsuite"):
+        cases = list(s.iter("testcase"))
+        s.set("tests", str(len(cases)))
+        s.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        s.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+    return ET.ElementTree(root)
+
+
+def write_junit(path, outcomes, seconds, error=None):
+    tree = junit(outcomes, seconds, error)
+    ET.indent(tree)
+    tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,150 @@
+"""Runs tests in a build tree: Check unit cases and QEMU boots, in parallel, each with its own timeout."""
+import concurrent.futures
+import dataclasses
+import os
+import re
+import secrets
+
+from . import proc, qemu
+
+BUILD_TIMEOUT = 600
+SKELETON_STATUS = 71   # MV_EXIT_TODO
+PANIC_STATUS = 70      # MV_EXIT_PANIC
+EXIT_NOTES = {SKELETON_STATUS: "a lab function is still the skeleton",
+              PANIC_STATUS: "minivmm panicked", 64: "minivmm refused its command line",
+              65: "minivmm refused the guest image"}
+
+
+@dataclasses.dataclass
+class Outcome:
+    test: object
+    passed: bool
+    reason: str            # one line: why it failed, or "ok"
+    output: str = ""
+    seconds: float = 0.0
+    status: str = ""       # "pass", "fail", "timeout", "parent failed", "build failed"
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "pass" if self.passed else "fail"
+
+
+def build(kit, jobs, timeout=BUILD_TIMEOUT):
+    """`make all unit-bins` in a build tree (skeleton variant: the tree already holds the
+    chosen student files). Returns (ok, log)."""
+    r = proc.run(["make", "-C", str(kit), f"-j{jobs}", "all", "unit-bins", "SOLUTIONS=0"],
+                 timeout, cap=512 * 1024)
+    if r.timed_out:
+        return False, r.output + f"\nbuild stopped after {timeout} s"
+    return r.status == 0, r.output
+
+
+def proof(nonce, name):
+    """FNV-1a-32 of "<nonce>:<name>", as guests/tinykernel/results.c computes it."""
+    h = 2166136261
+    for b in f"{nonce}:{name}".encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def _tail(text, lines=12):
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _run_unit(t, kit, variant):
+    binary = kit / "build" / variant / "unit" / (t.lab.name if t.lab else "framework")
+    if not binary.is_file():
+        return Outcome(t, False, f"unit test binary {binary.name} was not built")
+    r = proc.run([str(binary)], t.timeout, cwd=kit,
+                 env={"CK_RUN_CASE": t.case, "CK_FORK": "yes",
+                      "CK_DEFAULT_TIMEOUT": str(t.timeout), "CK_VERBOSITY": "normal"})
+    if r.timed_out:
+        return Outcome(t, False, f"timed out after {t.timeout:g} s", r.output, r.seconds, "timeout")
+    if not re.search(r"Checks: [1-9]", r.output):
+        return Outcome(t, False, f"Check ran no test case named '{t.case}'", r.output, r.seconds)
+    if r.status != 0:
+        failures = [l for l in r.output.splitlines() if ":F:" in l or ":E:" in l]
+        why = failures[0].split(":", 5)[-1].strip() if failures else f"exit status {r.status}"
+        return Outcome(t, False, why, r.output, r.seconds)
+    return Outcome(t, True, "ok", r.output, r.seconds)
+
+
+def _judge_qemu(t, r, nonce):
+    """Why a finished QEMU run does not pass, or None if it does."""
+    if r.status != t.expect_exit:
+        note = EXIT_NOTES.get(r.status, "")
+        return f"exit status {r.status}, expected {t.expect_exit}" + (f" ({note})" if note else "")
+    for s in t.expect:
+        if s not in r.output:
+            return f"output lacks {s!r}"
+    if not t.proof:
+        return None
+    name = re.escape(t.program)
+    fail = re.search(rf"^MVTEST {name} FAIL (.*)$", r.output, re.M)
+    if fail:
+        return f"guest reports: {fail.group(1).strip()}"
+    passes = re.findall(rf"^MVTEST {name} PASS (\S+)$", r.output, re.M)
+    if not passes:
+        return "no result line from the guest"
+    if any(p != proof(nonce, t.program) for p in passes):
+        return "result line not bound to this run's nonce (printed by something other than the guest?)"
+    return None
+
+
+def _run_qemu(t, kit, variant):
+    vmm = kit / "build" / variant / "minivmm.elf"
+    guest = t.guest or "build/guest/tinykernel.elf"
+    nonce = secrets.token_hex(4)
+    args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
+    argv = qemu.command(vmm, guest, t.vmm_opts.split(), args)
+    r = proc.run(argv, t.timeout, cwd=kit)
+    out = r.output + (f"\n[{r.dropped} more bytes of output dropped]" if r.dropped else "")
+    if r.timed_out:
+        return Outcome(t, False, f"timed out after {t.timeout:g} s", out, r.seconds, "timeout")
+    why = _judge_qemu(t, r, nonce)
+    return Outcome(t, why is None, why or "ok", out, r.seconds)
+
+
+def run_one(t, kit, variant="skel"):
+    """Run test t against the build in kit/build/<variant>."""
+    try:
+        return (_run_unit if t.kind == "unit" else _run_qemu)(t, kit, variant)
+    except Exception as e:  # the grader's own trouble is a failed test with a reason, never a crash
+        return Outcome(t, False, f"internal error: {type(e).__name__}: {e}")
+
+
+def run_tests(tests, kit, jobs, honour_deps=True, progress=None, variant="skel"):
+    """Run tests in parallel; a test whose parent failed is not run ("parent failed")."""
+    done = {}
+    pending = list(tests)
+    present = {t.name for t in tests}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        running = {}
+        while pending or running:
+            for t in list(pending):
+                deps = [d for d in t.depends if d in present] if honour_deps else []
+                parents = [done.get(d) for d in deps]
+                if any(p is None for p in parents):
+                    continue  # a parent is still running
+                pending.remove(t)
+                failed = [d for d, p in zip(deps, parents) if not p.passed]
+                if failed:
+                    done[t.name] = Outcome(t, False, f"parent test {failed[0]} failed",
+                                           status="parent failed")
+                    if progress:
+                        progress(done[t.name])
+                else:
+                    running[pool.submit(run_one, t, kit, variant)] = t
+            if not running:
+                continue
+            finished, _ = concurrent.futures.wait(running, return_when="FIRST_COMPLETED")
+            for f in finished:
+                t = running.pop(f)
+                done[t.name] = f.result()
+                if progress:
+                    progress(done[t.name])
+    return [done[t.name] for t in tests]
+
+
+def default_jobs():
+    return os.cpu_count() or 2

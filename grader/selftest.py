@@ -1,0 +1,134 @@
+"""`make test`: the whole suite. Unit tests, integration tests, lab validity, the grader's own tests, docs, handout.
+
+Lab validity is the kit's promise to instructors: every graded test of lab N passes
+with the reference solution and fails when lab N's files are the skeleton (all other
+labs being the reference), so no test passes on a stub and none is impossible."""
+import argparse
+import pathlib
+import subprocess
+import sys
+import time
+
+from . import grade, manifest, proc, report, runner, tree
+
+ROOT = manifest.ROOT
+
+
+class Phase:
+    def __init__(self):
+        self.results = []   # (name, ok, detail)
+
+    def record(self, name, ok, detail=""):
+        self.results.append((name, ok, detail))
+        mark = "ok  " if ok else "FAIL"
+        print(f"[{mark}] {name}" + (f": {detail}" if detail else ""), flush=True)
+        return ok
+
+
+def banner(title):
+    print(f"\n=== {title} ===", flush=True)
+
+
+def make(*targets, jobs, timeout=900):
+    r = proc.run(["make", "-C", str(ROOT), f"-j{jobs}", *targets], timeout, cap=1 << 20)
+    return r.status == 0, r.output
+
+
+def build_repo(ph, jobs):
+    banner("build (reference and skeleton)")
+    for variant in ("1", "0"):
+        ok, log = make("all", "unit-bins", f"SOLUTIONS={variant}", jobs=jobs)
+        if not ph.record(f"build SOLUTIONS={variant}", ok, "" if ok else runner._tail(log, 20)):
+            return False
+    return True
+
+
+def unit(ph):
+    banner("framework unit tests (Check)")
+    for variant in ("sol", "skel"):
+        binary = ROOT / "build" / variant / "unit" / "framework"
+        r = proc.run([str(binary)], 300, env={"CK_FORK": "yes"})
+        summary = [l for l in r.output.splitlines() if "Checks:" in l]
+        if r.status != 0:
+            print(runner._tail(r.output, 40))
+        ph.record(f"framework unit tests on build/{variant}", r.status == 0,
+                  summary[-1] if summary else "no Check summary")
+
+
+def integration(ph, jobs):
+    banner("integration tests (tinykernel under the reference minivmm)")
+    _, tests = manifest.load_tests(ROOT / "minivmm/tests/integration.toml", default_graded=False)
+    outcomes = runner.run_tests(tests, ROOT, jobs, variant="sol")
+    report.failure_details(outcomes)
+    for o in outcomes:
+        ph.record(f"integration {o.test.name}", o.passed, "" if o.passed else o.reason)
+
+
+def validity(ph, jobs):
+    """For every lab: all graded tests pass on the reference, each fails on the skeleton."""
+    banner("lab validity (every graded test: passes on the reference, fails on the skeleton)")
+    labs = manifest.load_all()
+    plans = [grade.Plan(tree.reference_overlay(labs), labs)]
+    for lab in labs:
+        others = [l for l in labs if l is not lab]
+        plans.append(grade.Plan(tree.reference_overlay(others), [lab]))
+    for i, p in enumerate(plans):
+        outcomes = grade.run_plans([p], jobs, honour_deps=False, quiet=True)
+        want_pass = i == 0
+        for o in outcomes:
+            where = "reference" if want_pass else "skeleton"
+            ok = o.passed == want_pass and o.status != "build failed"
+            detail = o.reason if not want_pass else ("" if o.passed else o.reason)
+            ph.record(f"lab {o.test.lab.number} {o.test.name} on the {where}", ok,
+                      f"{'passed' if o.passed else 'failed'}: {detail}" if not want_pass or not ok else "")
+            if want_pass and not o.passed:
+                print(runner._tail(o.output, 20))
+
+
+def grader_tests(ph):
+    banner("grader tests")
+    r = proc.run([sys.executable, "-m", "unittest", "discover", "-s", "grader/tests", "-t", "."],
+                 900, cwd=ROOT)
+    print(runner._tail(r.output, 40))
+    ph.record("grader unit and end-to-end tests", r.status == 0)
+
+
+def docs(ph, jobs):
+    banner("docs (Sphinx, warnings are errors)")
+    ok, log = make("docs", jobs=jobs)
+    ph.record("make docs", ok, "" if ok else runner._tail(log, 20))
+
+
+def handout(ph, jobs):
+    banner("student handout")
+    ok, log = make("handout-check", jobs=jobs)
+    ph.record("make handout-check", ok, runner._tail(log, 3 if ok else 30))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m grader.selftest")
+    ap.add_argument("--jobs", type=int, default=runner.default_jobs())
+    ap.add_argument("--only", help="comma-separated phases: " + ",".join(PHASES))
+    a = ap.parse_args(argv)
+    start = time.monotonic()
+    ph = Phase()
+    if not build_repo(ph, a.jobs):
+        return 1
+    only = a.only.split(",") if a.only else list(PHASES)
+    for name in only:
+        fn = PHASES[name]
+        fn(ph, a.jobs) if fn.__code__.co_argcount == 2 else fn(ph)
+    failed = [r for r in ph.results if not r[1]]
+    banner("summary")
+    print(f"{len(ph.results) - len(failed)} of {len(ph.results)} checks passed "
+          f"in {time.monotonic() - start:.0f} s")
+    for name, _, detail in failed:
+        print(f"  FAILED {name}: {detail}")
+    return 1 if failed else 0
+
+
+PHASES = {"unit": unit, "integration": integration, "validity": validity,
+          "grader": grader_tests, "docs": docs, "handout": handout}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Build trees: a pristine copy of the kit with chosen student files laid over it, and submission intake."""
+import dataclasses
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import zipfile
+
+from .manifest import ROOT
+
+# Never copied into a build tree: build products, VCS data, caches.
+IGNORE = shutil.ignore_patterns("build", ".git", "__pycache__", "_build", "*.pyc")
+MAX_SUBMISSION_FILE = 1 << 20  # a student file is source code: 1 MiB is plenty
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be read at all (missing, a broken zip, a clone that failed)."""
+
+
+def make_tree(overlay, root=ROOT, parent=None):
+    """Copy the kit at root into a new temporary folder and lay overlay
+    ({repo-relative path: source file}) over it. Returns the folder."""
+    dest = pathlib.Path(tempfile.mkdtemp(prefix="mvgrade-", dir=parent))
+    shutil.copytree(root, dest / "kit", ignore=IGNORE, symlinks=False)
+    kit = dest / "kit"
+    for rel, src in overlay.items():
+        target = kit / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, target)
+    return kit
+
+
+def remove_tree(kit):
+    shutil.rmtree(pathlib.Path(kit).parent, ignore_errors=True)
+
+
+def reference_overlay(labs, root=ROOT):
+    """The reference solution of every student file of these labs."""
+    out = {}
+    for lab in labs:
+        for f in lab.student_files:
+            src = pathlib.Path(root, "solutions", f)
+            if not src.is_file():
+                raise SubmissionError(f"the reference solution {src} is missing")
+            out[f] = src
+    return out
+
+
+def _safe_extract(zpath, dest):
+    try:
+        with zipfile.ZipFile(zpath) as z:
+            for info in z.infolist():
+                name = pathlib.PurePosixPath(info.filename)
+                if name.is_absolute() or ".." in name.parts:
+                    raise SubmissionError(f"zip entry {info.filename!r} points outside the submission")
+                if info.file_size > MAX_SUBMISSION_FILE * 16:
+                    raise SubmissionError(f"zip entry {info.filename!r} is too large")
+            z.extractall(dest)
+    except zipfile.BadZipFile as e:
+        raise SubmissionError(f"{zpath} is not a valid zip file: {e}") from None
+
+
+def open_submission(spec, workdir):
+    """A submission given as a folder, a .zip, or a git repository (path or URL)
+    becomes a folder. Returns its path."""
+    path = pathlib.Path(spec)
+    if path.is_dir() and not (path / ".git").exists():
+        return path
+    dest = pathlib.Path(workdir) / "submission"
+    if path.is_file() and path.suffix == ".zip":
+        dest.mkdir()
+        _safe_extract(path, dest)
+        return dest
+    if path.is_dir() or spec.endswith(".git") or "://" in spec or spec.startswith("git@"):
+        r = subprocess.run(["git", "clone", "-q", "--depth", "1", spec, str(dest)],
+                           capture_output=True, text=True, timeout=120,
+                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
+        if r.returncode:
+            raise SubmissionError(f"git clone {spec} failed: {r.stderr.strip()}")
+        return dest
+    raise SubmissionError(f"submission {spec} is not a folder, a .zip or a git repository")
+
+
+@dataclasses.dataclass
+class Intake:
+    taken: dict          # repo path -> file in the submission
+    missing: list        # allowed student files the submission does not have
+    ignored: list        # submission files that are not allowed student files
+
+
+def _files(folder):
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and ".git" not in p.relative_to(folder).parts)
+
+
+def take_student_files(folder, allowed):
+    """Pick the allowed student files out of a submission folder: at their repo
+    path, or (for an upload of loose files) by a unique file name."""
+    folder = pathlib.Path(folder)
+    files = _files(folder)
+    by_name = {}
+    for p in files:
+        by_name.setdefault(p.name, []).append(p)
+    taken, missing = {}, []
+    for rel in allowed:
+        exact = folder / rel
+        candidates = [exact] if exact.is_file() else by_name.get(pathlib.Path(rel).name, [])
+        if len(candidates) == 1 and candidates[0].stat().st_size <= MAX_SUBMISSION_FILE:
+            taken[rel] = candidates[0]
+        else:
+            missing.append(rel)
+    used = set(taken.values())
+    ignored = [str(p.relative_to(folder)) for p in files if p not in used]
+    return Intake(taken, missing, ignored)
