@@ -124,7 +124,7 @@ $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout bench deps clean FORCE
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check deps clean FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
@@ -158,6 +158,18 @@ grade: deps
 
 test: deps
 	@$(PYTHON) -m grader.selftest --jobs $(JOBS)
+
+docs: deps
+	@sphinx-build -q -W --keep-going -b html docs build/docs/html
+	@echo "docs: build/docs/html/index.html"
+
+# The student repository: no solutions/, no hidden tests, no instructor-only docs.
+DEST ?= build/handout
+handout: deps
+	@$(PYTHON) -m grader.handout $(DEST)
+
+handout-check: deps
+	@$(PYTHON) -m grader.handout --check
 
 DEPS_PKGS := qemu-system-arm gcc-arm-none-eabi check pkg-config python3-sphinx gdb-multiarch \
              device-tree-compiler

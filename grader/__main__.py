@@ -17,6 +17,8 @@ def parse(argv):
     ap.add_argument("--json", help="write Gradescope results.json here")
     ap.add_argument("--junit", help="write JUnit XML here")
     ap.add_argument("--jobs", type=int, default=runner.default_jobs(), help="tests run in parallel")
+    ap.add_argument("--timeout-scale", type=float, default=1.0,
+                    help="multiply every test's timeout (e.g. 2 on a slow machine)")
     ap.add_argument("--keep", action="store_true", help="keep the build tree (to debug a failure)")
     return ap.parse_args(argv)
 
@@ -26,7 +28,10 @@ def main(argv=None):
     if a.submission and a.solutions:
         print("grader: give --submission or --solutions, not both", file=sys.stderr)
         return 2
-    g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep)
+    if not 0 < a.timeout_scale <= 20:
+        print("grader: --timeout-scale must be in (0, 20]", file=sys.stderr)
+        return 2
+    g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
     report.failure_details(g.outcomes)
     report.table(g.outcomes, g.notes)
     if g.error:

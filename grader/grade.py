@@ -65,7 +65,7 @@ def _progress(total):
     return report
 
 
-def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False):
+def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0):
     outcomes = []
     for p in plans:
         tests = [t for lab in p.labs for t in lab.tests]
@@ -79,14 +79,15 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False):
                 outcomes += _build_failed(tests, log)
                 continue
             outcomes += runner.run_tests(tests, kit, jobs, honour_deps,
-                                         None if quiet else _progress(len(tests)))
+                                         None if quiet else _progress(len(tests)), scale=scale)
         finally:
             if not keep:
                 tree.remove_tree(kit)
     return outcomes
 
 
-def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False):
+def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,
+          scale=1.0):
     """Grade; never raises for a bad submission or a grader fault: the reason goes in Grade.error."""
     start = time.monotonic()
     notes = []
@@ -96,7 +97,7 @@ def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs
         with tempfile.TemporaryDirectory(prefix="mvsub-") as work:
             source = _source(labs, selected, submission, solutions, notes, work)
             plans = plan(labs, selected, source, catchup)
-            outcomes = run_plans(plans, jobs, keep)
+            outcomes = run_plans(plans, jobs, keep, scale=scale)
         return Grade(outcomes, notes, None, time.monotonic() - start)
     except (manifest.ManifestError, tree.SubmissionError, OSError) as e:
         return Grade([], notes, str(e), time.monotonic() - start)
