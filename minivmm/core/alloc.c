@@ -19,11 +19,13 @@ void heap_init(void *base, size_t size)
 {
     uintptr_t lo = ALIGN_UP((uintptr_t)base, (uintptr_t)8);
     uintptr_t hi = ((uintptr_t)base + size) & ~(uintptr_t)7;
+    free_list = NULL;
+    if (hi < lo || hi - lo < MIN_BLOCK) { /* too small to hold one block: an empty heap */
+        heap_lo = heap_hi = (uint8_t *)lo;
+        return;
+    }
     heap_lo = (uint8_t *)lo;
     heap_hi = (uint8_t *)hi;
-    free_list = NULL;
-    if (hi - lo < MIN_BLOCK)
-        return;
     free_list = (struct block *)lo;
     free_list->size = hi - lo;
     free_list->next = NULL;
@@ -69,23 +71,26 @@ void mv_free(void *p)
     struct block *b = (struct block *)((uint8_t *)p - HDR);
     if ((uint8_t *)b < heap_lo || (uint8_t *)b >= heap_hi)
         panic("mv_free: %p is not a heap pointer", p);
-    struct block **pp = &free_list;
-    while (*pp && *pp < b)
+    struct block **pp = &free_list, *prev = NULL;
+    while (*pp && *pp < b) {
+        prev = *pp;
         pp = &(*pp)->next;
-    if (*pp == b)
+    }
+    /* A block that is already free, or inside a free block (freed, then merged). */
+    if (*pp == b || (prev && (uint8_t *)prev + prev->size > (uint8_t *)b))
         panic("mv_free: %p freed twice", p);
+    if (b->size < MIN_BLOCK || (size_t)(heap_hi - (uint8_t *)b) < b->size ||
+        (*pp && (uint8_t *)b + b->size > (uint8_t *)*pp))
+        panic("mv_free: the block at %p is corrupt (size %zu)", p, b->size);
     b->next = *pp;
     *pp = b;
     if (b->next && (uint8_t *)b + b->size == (uint8_t *)b->next) { /* merge with the next */
         b->size += b->next->size;
         b->next = b->next->next;
     }
-    if (pp != &free_list) { /* merge with the previous */
-        struct block *prev = (struct block *)((uint8_t *)pp - offsetof(struct block, next));
-        if ((uint8_t *)prev + prev->size == (uint8_t *)b) {
-            prev->size += b->size;
-            prev->next = b->next;
-        }
+    if (prev && (uint8_t *)prev + prev->size == (uint8_t *)b) { /* merge with the previous */
+        prev->size += b->size;
+        prev->next = b->next;
     }
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host_stubs.h"
+#include <arch/traps.h>
 
 char console_buf[CONSOLE_BUF_SIZE];
 size_t console_len;
@@ -29,4 +30,23 @@ void host_exit(int status)
 {
     fflush(NULL);
     _exit(status);
+}
+
+/* The host has no hypervisor registers to show. */
+void arch_dump_host(const void *caller)
+{
+    (void)caller;
+}
+
+/* The guest's CP15 registers, as plain variables that tests can set and inspect. */
+uint32_t host_guest_cp15[G_CP15_COUNT];
+
+uint32_t guest_cp15_read(enum guest_cp15 r)
+{
+    return host_guest_cp15[r];
+}
+
+void guest_cp15_write(enum guest_cp15 r, uint32_t v)
+{
+    host_guest_cp15[r] = v;
 }

@@ -1,0 +1,14 @@
+/* Suite constructors of the framework unit tests: one per test_*.c file, collected by test_main.c. */
+#ifndef SUITES_H
+#define SUITES_H
+
+#include <check.h>
+
+Suite *fmt_suite(void);
+Suite *cmdline_suite(void);
+Suite *elf_suite(void);
+Suite *exits_suite(void);
+Suite *fdt_suite(void);
+Suite *alloc_suite(void);
+
+#endif
