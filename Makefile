@@ -67,7 +67,7 @@ $(VMM_ELF): $(VMM_OBJS) minivmm/arch/arm/linker.ld
 # ---- tinykernel (the guest); it shares the VMM's formatter and string functions
 GUEST_DIR  := build/guest
 GUEST_SRCS := $(sort $(wildcard guests/tinykernel/*.c guests/tinykernel/*.S \
-                               guests/tinykernel/programs/*.c guests/tinykernel/programs/hidden/*.c)) minivmm/core/fmt.c minivmm/lib/string.c
+                               guests/tinykernel/programs/*.[cS] guests/tinykernel/programs/hidden/*.[cS])) minivmm/core/fmt.c minivmm/lib/string.c
 GUEST_OBJS := $(GUEST_SRCS:%=$(GUEST_DIR)/%.o)
 GUEST_ELF  := $(GUEST_DIR)/tinykernel.elf
 
@@ -90,11 +90,13 @@ CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
 HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c \
-             minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c \
+             minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
+             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/inject_hc.c \
              $(filter %.c,$(STUDENT_FILES)) \
              minivmm/tests/unit/host_stubs.c
 HOST_SRCS := $(sort $(HOST_SRCS))
-HOSTFLAGS := -O1 -g -MMD -MP -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
+HOSTLINK  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
+HOSTFLAGS := $(HOSTLINK) -MMD -MP
 HOST_OBJS := $(HOST_SRCS:%=$(B)/host/%.o)
 
 define host_rule
@@ -114,14 +116,14 @@ UNIT_BINS  := $(UNIT_FW) $(UNIT_LABS)
 $(UNIT_FW): $(wildcard minivmm/tests/unit/test_*.c) $(HOST_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+	@$(HOSTCC) $(HOSTLINK) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
 
 $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+	@$(HOSTCC) $(HOSTLINK) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B) $(GUEST_DIR) -name '*.[cS].d' 2>/dev/null)
 
 # ---- Entry points
 .PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check deps clean FORCE

@@ -1,4 +1,5 @@
 /* The hypercall table: minivmm's own calls (MV_HC_*), dispatched by function number. */
+#include <minivmm/arch.h>
 #include <minivmm/console.h>
 #include <minivmm/exit.h>
 #include <minivmm/hypercall_abi.h>
@@ -42,6 +43,13 @@ static uint32_t hc_exit_count_call(struct vcpu *v)
     return hc_exit_count(v, vcpu_hc_arg(v, 1));
 }
 
+static uint32_t hc_test_inject(struct vcpu *v)
+{
+    if (arch_inject_fault(v, vcpu_hc_arg(v, 1), vcpu_hc_arg(v, 2), vcpu_hc_arg(v, 3)))
+        return (uint32_t)MV_HC_EINVAL;
+    return MV_HC_OK; /* the guest's handler sees r0 = 0 */
+}
+
 /* Indexed by function number - MV_HC_BASE. */
 static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_NOP - MV_HC_BASE] = hc_nop,
@@ -49,6 +57,7 @@ static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_WRITE - MV_HC_BASE] = hc_write,
     [MV_HC_POWEROFF - MV_HC_BASE] = hc_poweroff,
     [MV_HC_EXIT_COUNT - MV_HC_BASE] = hc_exit_count_call,
+    [MV_HC_TEST_INJECT - MV_HC_BASE] = hc_test_inject,
 };
 
 enum exit_action hypercall_dispatch(struct vcpu *v)

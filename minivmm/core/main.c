@@ -3,9 +3,7 @@
 #include <minivmm/arch.h>
 #include <minivmm/cmdline.h>
 #include <minivmm/console.h>
-#include <minivmm/elf.h>
 #include <minivmm/exit.h>
-#include <minivmm/guest_dt.h>
 #include <minivmm/hostfs.h>
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
@@ -14,8 +12,6 @@
 extern struct vm *current_vm;
 extern bool vmm_print_stats;
 static struct vm the_vm;
-
-static void *ipa_ptr_cb(void *ctx, uint32_t ipa, uint32_t len) { return vm_ipa_ptr(ctx, ipa, len); }
 
 static void parse_options(struct vmm_options *o)
 {
@@ -36,22 +32,16 @@ static void parse_options(struct vmm_options *o)
     }
 }
 
+/* Read the guest image and boot the VM from it; a bad image stops minivmm here. */
 static void load_guest(struct vm *vm, const char *path)
 {
     uint8_t *img;
-    size_t len;
     char err[256];
-    struct elf_target t = {
-        .ram_ipa = vm->ram_ipa, .ram_size = vm->ram_size - GUEST_DTB_MAX,
-        .ipa_ptr = ipa_ptr_cb, .ctx = vm,
-    };
-    arch_vmm_range(&t.vmm_start, &t.vmm_end);
-    if (hostfs_read_file(path, &img, &len, err, sizeof(err)) ||
-        elf_load(img, len, &t, &vm->entry, err, sizeof(err))) {
+    if (hostfs_read_file(path, &img, &vm->image_len, err, sizeof(err)) ||
+        (vm->image = img, vm_boot(vm, err, sizeof(err)))) {
         printk("minivmm: cannot load guest '%s': %s\n", path, err);
         host_exit(MV_EXIT_BADGUEST);
     }
-    mv_free(img);
 }
 
 void vmm_main(void)
@@ -68,13 +58,8 @@ void vmm_main(void)
     vm->ram_host = arch_guest_ram(vm->ram_ipa, vm->ram_size);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
     load_guest(vm, opt.guest);
-    if (guest_dt_build(vm))
-        panic("the guest device tree does not fit in %u bytes", GUEST_DTB_MAX);
-
     printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
            vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
-    vm->vcpu.vm = vm;
     current_vm = vm;
-    arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);
     vcpu_run(&vm->vcpu);
 }

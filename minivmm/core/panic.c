@@ -1,4 +1,5 @@
 /* Fatal errors: panic() with a state dump, the loud stop of a skeleton function, and the VMM's exit path. */
+#include <minivmm/arch.h>
 #include <minivmm/console.h>
 #include <minivmm/hostfs.h>
 #include <minivmm/panic.h>
@@ -23,6 +24,7 @@ void panic(const char *fmt, ...)
     mv_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     printk("\nminivmm PANIC: %s\n", msg);
+    arch_dump_host(__builtin_return_address(0));
     if (current_vm)
         vcpu_dump(&current_vm->vcpu);
     vmm_exit(MV_EXIT_PANIC);

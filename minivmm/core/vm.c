@@ -1,4 +1,4 @@
-/* Guest memory access: the only way the VMM turns a guest-physical address into a pointer. */
+/* Guest memory access (the only way the VMM turns a guest-physical address into a pointer) and reset requests. */
 #include <minivmm/vm.h>
 
 void *vm_ipa_ptr(struct vm *vm, uint32_t ipa, uint32_t len)
@@ -9,4 +9,9 @@ void *vm_ipa_ptr(struct vm *vm, uint32_t ipa, uint32_t len)
     if (off > vm->ram_size || len > vm->ram_size - off)
         return NULL;
     return vm->ram_host + off;
+}
+
+void vm_request_reset(struct vm *vm)
+{
+    vm->reset_requested = true;
 }

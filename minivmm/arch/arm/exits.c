@@ -2,20 +2,31 @@
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <arch/hsr.h>
+#include <arch/traps.h>
 
 bool trace_exits;
 
 typedef enum exit_action (*ec_handler)(struct vcpu *v, uint32_t hsr);
 
+/* HVC carries minivmm's own calls and PSCI (Linux's "hvc" conduit), told
+ * apart by the SMCCC owner field. Its return address is already the next
+ * instruction. */
 static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
 {
-    (void)hsr; /* HVC's return address is already the next instruction */
+    (void)hsr;
+    if (SMCCC_OWNER(vcpu_hc_arg(v, 0)) == SMCCC_OWNER_STANDARD) {
+        vcpu_hc_ret(v, psci_call(v));
+        return EXIT_RESUME;
+    }
     return hypercall_dispatch(v);
 }
 
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
+    [EC_WFI_WFE] = handle_wfx,    /* lab 1 */
+    [EC_CP15_32] = handle_cp15_32, /* lab 1 */
     [EC_HVC] = handle_hvc,
+    [EC_SMC] = handle_smc,        /* lab 1 */
 };
 
 static const char *const ec_names[EXIT_CLASSES] = {

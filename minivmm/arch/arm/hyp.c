@@ -6,8 +6,10 @@
 #include <minivmm/hostfs.h>
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
+#include <minivmm/vm.h>
 #include <arch/hsr.h>
 #include <arch/sysreg.h>
+#include <arch/traps.h>
 
 #define CHECK_OFF(field, off) _Static_assert(offsetof(struct arm_regs, field) == (off), #field)
 CHECK_OFF(r, REGS_R0);
@@ -29,9 +31,12 @@ _Static_assert(sizeof(struct arm_regs) == REGS_SIZE, "struct arm_regs size");
 
 extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
 
-/* Traps every guest gets from the framework: SMC (PSCI, lab 1), WFI/WFE (lab 1),
- * and debug-register accesses (HDCR.TDA), which no lab handles yet. */
-#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE)
+/* Traps every guest gets from the framework: SMC (PSCI), WFI/WFE, ACTLR (HCR.TAC)
+ * and every CRn=0 CP15 register (HSTR.T0; QEMU 7.2 does not implement HCR.TID3 for
+ * ARMv7 CPUs), all for lab 1; and debug-register accesses (HDCR.TDA), which no
+ * lab handles yet. */
+#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC)
+#define GUEST_HSTR (1u << 0)
 #define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA)
 
 void arch_init(void)
@@ -67,10 +72,14 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     r->r[2] = dtb;
     r->pc = entry;
     r->cpsr = PSR_MODE_SVC | PSR_A | PSR_I | PSR_F;
+    struct cp15_view host;
+    host_cp15_read(&host);
+    cp15_view_init(&v->arch.cp15, &host);
     write_hcr(GUEST_HCR);
     write_hdcr(GUEST_HDCR);
-    write_vpidr(read_midr());
-    write_vmpidr(0x80000000u); /* uniprocessor view: MPIDR.M set, affinity 0 */
+    write_hstr(GUEST_HSTR);
+    write_vpidr(v->arch.cp15.midr);
+    write_vmpidr(v->arch.cp15.mpidr);
     isb();
 }
 
@@ -81,6 +90,15 @@ static void read_syndrome(struct vcpu *v)
     v->arch.hdfar = read_hdfar();
     v->arch.hifar = read_hifar();
     v->arch.hpfar = read_hpfar();
+}
+
+/* A warm reset: the same image, booted again; the exit statistics carry on. */
+static void reboot(struct vm *vm)
+{
+    char err[128];
+    printk("minivmm: guest reset\n");
+    if (vm_boot(vm, err, sizeof(err)))
+        panic("cannot reboot the guest: %s", err);
 }
 
 void vcpu_run(struct vcpu *v)
@@ -97,7 +115,18 @@ void vcpu_run(struct vcpu *v)
             arch_report_unhandled(v, v->arch.hsr);
             vmm_exit(MV_EXIT_PANIC);
         }
+        if (v->vm->reset_requested)
+            reboot(v->vm);
     }
+}
+
+void arch_dump_host(const void *caller)
+{
+    uint32_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    printk("host state: panic called from %p, sp %#x\n"
+           "  HSCTLR %#x HCR %#x HDCR %#x HVBAR %#x\n",
+           caller, sp, read_hsctlr(), read_hcr(), read_hdcr(), read_hvbar());
 }
 
 static const char *const fault_names[] = {

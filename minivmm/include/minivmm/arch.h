@@ -10,6 +10,12 @@ void arch_init(void);
 void arch_vmm_range(uint32_t *start, uint32_t *end);
 /* The VMM's pointer to the memory that backs guest RAM [ipa, ipa + size). */
 uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
+/* Print the hypervisor's own state (control registers, stack) for a panic;
+ * caller is the code address that called panic(). */
+void arch_dump_host(const void *caller);
+/* Make the guest take a fault of kind MV_FAULT_* (for MV_HC_TEST_INJECT);
+ * returns 0, or -1 for an unknown kind. */
+int arch_inject_fault(struct vcpu *v, uint32_t kind, uint32_t addr, uint32_t status);
 /* Reset the vCPU to enter the guest at entry with the boot protocol's registers. */
 void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb);
 

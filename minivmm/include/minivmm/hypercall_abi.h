@@ -14,7 +14,14 @@
 #define MV_HC_WRITE       (MV_HC_BASE + 0x02) /* r1 = guest address, r2 = length; returns bytes written */
 #define MV_HC_POWEROFF    (MV_HC_BASE + 0x03) /* r1 = exit code for the VM (and QEMU) */
 #define MV_HC_EXIT_COUNT  (MV_HC_BASE + 0x04) /* r1 = exit class; returns exits of that class so far (lab 0) */
-#define MV_HC_COUNT       5                   /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_INJECT (MV_HC_BASE + 0x05) /* r1 = MV_FAULT_*, r2 = address, r3 = status: the guest
+                                                 takes that exception at the HVC's return address (lab 1) */
+#define MV_HC_COUNT       6                   /* number of minivmm hypercalls defined so far */
+
+/* Kinds for MV_HC_TEST_INJECT. */
+#define MV_FAULT_UNDEF 0
+#define MV_FAULT_DABT  1
+#define MV_FAULT_PABT  2
 
 /* Return values in r0 (as signed 32-bit numbers), SMCCC-compatible. */
 #define MV_HC_OK             0

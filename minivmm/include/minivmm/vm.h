@@ -18,8 +18,17 @@ struct vm {
     uint32_t entry;       /* guest entry point (IPA) */
     uint32_t dtb_ipa;     /* where the device tree was placed */
     char bootargs[BOOTARGS_MAX];
+    const uint8_t *image; /* the guest ELF as read from the host, kept for a reset */
+    size_t image_len;
+    bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     struct vcpu vcpu;     /* one vCPU until SMP guests exist */
 };
+
+/* Load the image into guest RAM, write the device tree and reset the vCPU.
+ * Returns 0, or -1 with the reason in err. */
+int vm_boot(struct vm *vm, char *err, size_t errlen);
+/* Ask for a warm reset: the run loop reboots the guest after the current exit. */
+void vm_request_reset(struct vm *vm);
 
 /* The VMM's pointer to [ipa, ipa + len) of guest RAM, or NULL if any of it
  * lies outside guest RAM. Every guest-supplied address goes through here. */

@@ -62,9 +62,24 @@ struct arm_regs {
     uint32_t r8_fiq[5], sp_fiq, lr_fiq, spsr_fiq;
 };
 
+/* What the guest reads from the trapped CP15 registers: every CRn=0 register
+ * (identification and cache geometry, trapped by HSTR.T0) and ACTLR (HCR.TAC). */
+#define CCSIDR_COUNT 14   /* CSSELR values 0-13: levels 1-7, data/unified and instruction */
+struct cp15_view {
+    uint32_t midr, ctr, tcmtr, tlbtr, mpidr, revidr;
+    uint32_t id_pfr0, id_pfr1, id_dfr0, id_afr0;
+    uint32_t id_mmfr[4];
+    uint32_t id_isar[6];
+    uint32_t clidr, aidr;
+    uint32_t ccsidr[CCSIDR_COUNT]; /* indexed by CSSELR */
+    uint32_t csselr;               /* the guest's own cache-size selection (read/write) */
+    uint32_t actlr;
+};
+
 /* The architecture's part of a vCPU. */
 struct arch_vcpu {
     struct arm_regs regs;
+    struct cp15_view cp15;  /* what trapped CP15 reads return (lab 1) */
     uint32_t hsr;      /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
 };
@@ -72,6 +87,12 @@ struct arch_vcpu {
 /* Enter the guest with this register file; returns an EXIT_KIND_* when it
  * traps, with the guest's registers saved back into *regs (vectors.S). */
 int guest_enter(struct arm_regs *regs);
+
+/* Guest register n (0-15) as the guest's current mode sees it (banked r13/r14,
+ * FIQ's r8-r12); the SPSR and LR of a given mode (NULL SPSR for usr/sys). */
+uint32_t *arm_reg(struct arm_regs *r, unsigned n);
+uint32_t *arm_spsr(struct arm_regs *r, uint32_t mode);
+uint32_t *arm_lr(struct arm_regs *r, uint32_t mode);
 
 /* Hypercall argument i (0 = function number) and the result register. */
 static inline uint32_t arch_hc_arg(const struct arch_vcpu *a, int i) { return a->regs.r[i]; }
