@@ -126,7 +126,7 @@ $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 -include $(shell find $(B) $(GUEST_DIR) -name '*.[cS].d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check deps clean FORCE
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench deps clean FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
@@ -172,6 +172,11 @@ handout: deps
 
 handout-check: deps
 	@$(PYTHON) -m grader.handout --check
+
+# Exit costs in instructions, side by side with a plain call (reference VMM).
+bench: deps
+	@$(MAKE) --no-print-directory all SOLUTIONS=1
+	@$(PYTHON) -m grader.bench --vmm build/sol/minivmm.elf --guest $(GUEST_ELF)
 
 DEPS_PKGS := qemu-system-arm gcc-arm-none-eabi check pkg-config python3-sphinx gdb-multiarch \
              device-tree-compiler

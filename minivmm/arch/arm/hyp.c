@@ -31,12 +31,13 @@ _Static_assert(sizeof(struct arm_regs) == REGS_SIZE, "struct arm_regs size");
 
 extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
 
-/* Traps every guest gets from the framework: SMC (PSCI), WFI/WFE, ACTLR (HCR.TAC)
- * and every CRn=0 CP15 register (HSTR.T0; QEMU 7.2 does not implement HCR.TID3 for
- * ARMv7 CPUs), all for lab 1; and debug-register accesses (HDCR.TDA), which no
- * lab handles yet. */
+/* Traps every guest gets from the framework: SMC (PSCI), WFI/WFE, ACTLR (HCR.TAC),
+ * every CRn=0 CP15 register (HSTR.T0; QEMU 7.2 does not implement HCR.TID3 for
+ * ARMv7 CPUs) and the IMPLEMENTATION DEFINED CRn=15 space (HSTR.T15: a guest must
+ * not reach the host core's own configuration), all for lab 1; and debug-register
+ * accesses (HDCR.TDA), which no lab handles yet. */
 #define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC)
-#define GUEST_HSTR (1u << 0)
+#define GUEST_HSTR ((1u << 0) | (1u << 15))
 #define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA)
 
 void arch_init(void)

@@ -1,0 +1,64 @@
+/* Benchmark program: instructions per operation, with and without an exit, from the virtual counter.
+ *
+ * Under QEMU's -icount shift=0 every executed instruction (guest or VMM) advances
+ * virtual time by 1 ns, and the virtual counter ticks at CNTFRQ, so
+ * instructions = ticks * 1e9 / CNTFRQ. Each line: "BENCH <name> <insns x 100 per op>". */
+#include "../hvc.h"
+#include "../kernel.h"
+
+#define ROUNDS 2000u
+
+static uint64_t cntvct(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static uint32_t cntfrq(void)
+{
+    uint32_t f;
+    __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(f));
+    return f;
+}
+
+__attribute__((noinline)) static uint32_t plain_call(uint32_t x)
+{
+    __asm__ volatile("" ::: "memory");
+    return x;
+}
+
+static void op_call(void) { plain_call(0); }
+static void op_hvc(void) { hvc1(MV_HC_NOP, 0); }
+static void op_wfi(void) { __asm__ volatile("wfi"); }
+static void op_undef(void) /* CBAR: trapped by HSTR.T15, answered with an undefined instruction */
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 4, %0, c15, c0, 0" : "=r"(v));
+}
+
+static uint32_t skip_undef(int kind, struct trap_frame *f)
+{
+    return kind == 1 ? f->lr : 0;
+}
+
+/* Instructions x 100 per call of op, the loop's own cost included. */
+static uint32_t measure(void (*op)(void))
+{
+    uint64_t t0 = cntvct();
+    for (uint32_t i = 0; i < ROUNDS; i++)
+        op();
+    uint64_t ticks = cntvct() - t0;
+    return (uint32_t)(ticks * 100000000000ull / cntfrq() / ROUNDS);
+}
+
+PROGRAM(bench, "bench", "instructions per exit round trip, next to a plain function call")
+{
+    trap_hook = skip_undef;
+    kprintf("BENCH call %u\n", (unsigned)measure(op_call));
+    kprintf("BENCH hvc %u\n", (unsigned)measure(op_hvc));
+    kprintf("BENCH wfi %u\n", (unsigned)measure(op_wfi));
+    kprintf("BENCH undef %u\n", (unsigned)measure(op_undef));
+    trap_hook = 0;
+    return 0;
+}
