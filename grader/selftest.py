@@ -4,12 +4,14 @@ Lab validity is the kit's promise to instructors: every graded test of lab N pas
 with the reference solution and fails when lab N's files are the skeleton (all other
 labs being the reference), so no test passes on a stub and none is impossible."""
 import argparse
+import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
 
-from . import grade, manifest, proc, report, runner, tree
+from . import grade, manifest, proc, qemu, report, runner, tree
 
 ROOT = manifest.ROOT
 # The student handout has no solutions/: there `make test` checks the framework on the
@@ -89,6 +91,32 @@ def validity(ph, jobs):
                 print(runner._tail(o.output, 20))
 
 
+def gdb(ph):
+    """make qemu-gdb + make gdb, unattended: GDB stops in the guest (kmain) and then in
+    the hypervisor (handle_hvc, in Hyp mode), with both symbol files loaded."""
+    banner("GDB on both worlds")
+    variant = "skel" if HANDOUT else "sol"
+    port = 20000 + os.getpid() % 20000
+    argv = qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf",
+                        [], ["run=hello"], gdb=False) + ["-gdb", f"tcp::{port}", "-S"]
+    vm = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        cmds = [f"file build/{variant}/minivmm.elf", "add-symbol-file build/guest/tinykernel.elf",
+                f"target remote localhost:{port}", "break kmain", "break handle_hvc", "continue",
+                "continue", "info registers cpsr", "kill"]
+        r = proc.run(["gdb-multiarch", "-batch", "-q", "-nx"] + [a for c in cmds for a in ("-ex", c)],
+                     60, cwd=ROOT)
+    finally:
+        vm.kill()
+        vm.wait()
+    hyp = re.search(r"^cpsr\s+0x([0-9a-f]+)", r.output, re.M)
+    ok = ("Breakpoint 1, kmain" in r.output and "handle_hvc (v=" in r.output
+          and hyp is not None and int(hyp.group(1), 16) & 0x1f == 0x1a)
+    ph.record("gdb stops in kmain (guest) then handle_hvc (Hyp mode)", ok,
+              "" if ok else runner._tail(r.output, 15))
+
+
 def grader_tests(ph):
     banner("grader tests")
     r = proc.run([sys.executable, "-m", "unittest", "discover", "-s", "grader/tests", "-t", "."],
@@ -122,7 +150,7 @@ def main(argv=None):
     if HANDOUT:
         print("selftest: no solutions/ here (a student handout): lab validity, grader fixtures and "
               "the handout check are skipped; grade your work with `make grade`")
-        only = [p for p in only if p in ("unit", "integration", "docs")]
+        only = [p for p in only if p in ("unit", "integration", "gdb", "docs")]
     for name in only:
         if name not in PHASES:
             print(f"selftest: unknown phase {name!r}; phases: {', '.join(PHASES)}")
@@ -138,7 +166,7 @@ def main(argv=None):
     return 1 if failed else 0
 
 
-PHASES = {"unit": unit, "integration": integration, "validity": validity,
+PHASES = {"unit": unit, "integration": integration, "gdb": gdb, "validity": validity,
           "grader": grader_tests, "docs": docs, "handout": handout}
 
 if __name__ == "__main__":
