@@ -11,7 +11,8 @@ from . import proc
 from .manifest import ROOT
 
 # Instructor-only material: never in the student repository.
-EXCLUDED = ["solutions", "docs/instructor", "guests/tinykernel/programs/hidden", ".ci", "build"]
+EXCLUDED = ["solutions", "docs/instructor", "guests/tinykernel/programs/hidden", ".ci", "build",
+            "grader/tests/fixtures"]
 EXCLUDED_GLOBS = ["labs/*/hidden.toml"]
 
 

@@ -1,6 +1,7 @@
 """Grade reports: a terminal table, Gradescope's results.json and JUnit XML."""
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -58,6 +59,14 @@ def failure_details(outcomes, stream=None, lines=15):
             print(f"    {line}", file=stream)
 
 
+# Characters XML 1.0 cannot hold (a console may print NUL bytes or colour escapes).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text):
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _clip(text):
     return text if len(text) <= OUTPUT_LIMIT else "[...]\n" + text[-OUTPUT_LIMIT:]
 
@@ -72,7 +81,7 @@ def gradescope(outcomes, seconds, notes=(), error=None):
             "score": o.test.points if o.passed else 0,
             "max_score": o.test.points,
             "status": "passed" if o.passed else "failed",
-            "output": _clip(o.reason if o.passed else f"{o.reason}\n\n{o.output}".rstrip()),
+            "output": o.reason if o.passed else f"{o.reason}\n\n{_clip(o.output)}".rstrip(),
             "visibility": "after_published" if o.test.hidden else "visible",
         })
     out = [*notes] + ([f"grader error: {error}"] if error else [])
@@ -98,12 +107,12 @@ def junit(outcomes, seconds, error=None):
                              time=f"{o.seconds:.2f}")
         if not o.passed:
             tag = "error" if o.status in ("timeout", "build failed") else "failure"
-            el = ET.SubElement(case, tag, message=o.reason)
-            el.text = _clip(o.output)
+            el = ET.SubElement(case, tag, message=_xml(o.reason))
+            el.text = _xml(_clip(o.output))
     if error:
         s = ET.SubElement(root, "testsuite", name="grader")
         ET.SubElement(ET.SubElement(s, "testcase", classname="grader", name="grader"),
-                      "error", message=error)
+                      "error", message=_xml(error))
     for s in root.iter("testsuite"):
         cases = list(s.iter("testcase"))
         s.set("tests", str(len(cases)))

@@ -66,6 +66,9 @@ def _run_unit(t, kit, variant, timeout):
     if r.status != 0:
         failures = [l for l in r.output.splitlines() if ":F:" in l or ":E:" in l]
         why = failures[0].split(":", 5)[-1].strip() if failures else f"exit status {r.status}"
+        early = re.search(r"Early exit with return value (\d+)", why)
+        if early and int(early.group(1)) in EXIT_NOTES:
+            why += f" ({EXIT_NOTES[int(early.group(1))]})"
         return Outcome(t, False, why, r.output, r.seconds)
     return Outcome(t, True, "ok", r.output, r.seconds)
 

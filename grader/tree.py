@@ -97,6 +97,7 @@ def take_student_files(folder, allowed):
     """Pick the allowed student files out of a submission folder: at their repo
     path, or (for an upload of loose files) by a unique file name."""
     folder = pathlib.Path(folder)
+    real = folder.resolve()
     files = _files(folder)
     by_name = {}
     for p in files:
@@ -105,7 +106,9 @@ def take_student_files(folder, allowed):
     for rel in allowed:
         exact = folder / rel
         candidates = [exact] if exact.is_file() else by_name.get(pathlib.Path(rel).name, [])
-        if len(candidates) == 1 and candidates[0].stat().st_size <= MAX_SUBMISSION_FILE:
+        # a symlink may point out of the submission (at the reference solution, say): refuse it
+        if (len(candidates) == 1 and candidates[0].resolve().is_relative_to(real)
+                and candidates[0].stat().st_size <= MAX_SUBMISSION_FILE):
             taken[rel] = candidates[0]
         else:
             missing.append(rel)

@@ -37,7 +37,8 @@ static void put(struct fdt_writer *w, const void *data, uint32_t n)
     if (!room(w, padded))
         return;
     uint8_t *p = w->buf + struct_base() + w->struct_len;
-    memcpy(p, data, n);
+    if (n) /* an empty property may come with data == NULL */
+        memcpy(p, data, n);
     memset(p + n, 0, padded - n);
     w->struct_len += padded;
 }

@@ -1,0 +1,353 @@
+"""Tests of grader/manifest.py: lab.toml parsing, validation errors, hidden tests, the real repository."""
+import pathlib
+import tempfile
+import textwrap
+import unittest
+
+from grader import manifest
+from grader.manifest import ManifestError
+
+LAB_HEAD = """
+[lab]
+number = 3
+title = "MMIO"
+student_files = ["minivmm/dev/pl011.c"]
+"""
+
+UNIT = """
+[[tests]]
+name = "unit-a"
+kind = "unit"
+case = "a"
+points = 2
+timeout = 10
+"""
+
+QEMU = """
+[[tests]]
+name = "qemu-a"
+kind = "qemu"
+program = "lab3-a"
+points = 3
+depends = ["unit-a"]
+"""
+
+
+class TempLabs(unittest.TestCase):
+    """Each test gets a temporary kit root with a labs/ folder."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="mvtest-manifest-")
+        self.root = pathlib.Path(self._tmp.name)
+        (self.root / "labs").mkdir()
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def write_lab(self, folder, text, hidden=None):
+        d = self.root / "labs" / folder
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "lab.toml").write_text(textwrap.dedent(text))
+        if hidden is not None:
+            (d / "hidden.toml").write_text(textwrap.dedent(hidden))
+        return d
+
+    def assertManifestError(self, text, *fragments, folder="lab3-mmio", hidden=None):
+        d = self.write_lab(folder, text, hidden)
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_lab(d)
+        msg = str(cm.exception)
+        self.assertIn("lab.toml", msg, "the message names the file")
+        for f in fragments:
+            self.assertIn(f, msg)
+        return msg
+
+
+class ValidManifest(TempLabs):
+    def test_valid_lab(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT + QEMU)
+        lab = manifest.load_lab(d)
+        self.assertEqual(lab.number, 3)
+        self.assertEqual(lab.name, "lab3-mmio")
+        self.assertEqual(lab.title, "MMIO")
+        self.assertEqual(lab.path, d)
+        self.assertEqual(lab.student_files, ["minivmm/dev/pl011.c"])
+        self.assertEqual([t.name for t in lab.tests], ["unit-a", "qemu-a"])
+        self.assertEqual(lab.points, 5)
+        unit, qemu = lab.tests
+        self.assertEqual((unit.kind, unit.case, unit.points, unit.timeout), ("unit", "a", 2, 10))
+        self.assertEqual((qemu.kind, qemu.program, qemu.depends), ("qemu", "lab3-a", ["unit-a"]))
+        self.assertEqual(qemu.timeout, 30, "default timeout")
+        self.assertTrue(qemu.proof, "proof is required by default")
+        self.assertEqual(qemu.expect_exit, 0)
+        for t in lab.tests:
+            self.assertIs(t.lab, lab)
+            self.assertFalse(t.hidden)
+            self.assertTrue(t.graded)
+
+    def test_load_tests_defaults(self):
+        p = self.root / "integration.toml"
+        p.write_text(textwrap.dedent("""
+            [[tests]]
+            name = "boot"
+            kind = "qemu"
+            program = "demo"
+            proof = false
+            expect = ["hello"]
+            """))
+        data, tests = manifest.load_tests(p, default_graded=False)
+        self.assertIn("tests", data)
+        self.assertEqual(len(tests), 1)
+        t = tests[0]
+        self.assertFalse(t.graded)
+        self.assertFalse(t.proof)
+        self.assertEqual(t.expect, ["hello"])
+        self.assertEqual(t.points, 0)
+
+    def test_qemu_with_guest_and_no_proof(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + """
+            [[tests]]
+            name = "linux"
+            kind = "qemu"
+            guest = "build/linux.elf"
+            proof = false
+            points = 1
+            """)
+        lab = manifest.load_lab(d)
+        self.assertEqual(lab.tests[0].guest, "build/linux.elf")
+
+    def test_timeout_edges(self):
+        for value in ("0.5", "600"):
+            with self.subTest(timeout=value):
+                d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT.replace("timeout = 10", f"timeout = {value}"))
+                self.assertEqual(manifest.load_lab(d).tests[0].timeout, float(value))
+
+    def test_hidden_tests_are_marked_hidden(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT, hidden="""
+            [[tests]]
+            name = "hidden-a"
+            kind = "unit"
+            case = "hidden_a"
+            points = 4
+            """)
+        lab = manifest.load_lab(d)
+        self.assertEqual([t.name for t in lab.tests], ["unit-a", "hidden-a"])
+        self.assertFalse(lab.tests[0].hidden)
+        self.assertTrue(lab.tests[1].hidden)
+        self.assertTrue(lab.tests[1].graded)
+        self.assertIs(lab.tests[1].lab, lab)
+        self.assertEqual(lab.points, 6)
+
+    def test_hidden_test_may_depend_on_a_visible_test(self):
+        # A hidden QEMU test naturally depends on the lab's visible unit test.
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT, hidden="""
+            [[tests]]
+            name = "hidden-qemu"
+            kind = "qemu"
+            program = "lab3-hidden"
+            points = 4
+            depends = ["unit-a"]
+            """)
+        lab = manifest.load_lab(d)
+        self.assertEqual([t.name for t in lab.tests], ["unit-a", "hidden-qemu"])
+        self.assertTrue(lab.tests[1].hidden)
+
+    def test_hidden_duplicate_of_visible_name(self):
+        msg = self.assertManifestError(LAB_HEAD + UNIT, "duplicate", "unit-a", hidden=UNIT)
+        self.assertIn("lab3-mmio", msg)
+
+
+class InvalidManifest(TempLabs):
+    def test_missing_lab_table(self):
+        self.assertManifestError(UNIT, "missing 'lab'")
+
+    def test_missing_lab_fields(self):
+        for field in ("number", "title", "student_files"):
+            with self.subTest(field=field):
+                head = "\n".join(l for l in LAB_HEAD.splitlines() if not l.startswith(field))
+                self.assertManifestError(head + UNIT, f"missing '{field}'")
+
+    def test_lab_field_types(self):
+        self.assertManifestError(LAB_HEAD.replace("number = 3", 'number = "3"') + UNIT, "'number' must be int")
+        self.assertManifestError(LAB_HEAD.replace("number = 3", "number = true") + UNIT, "'number'")
+
+    def test_folder_does_not_match_number(self):
+        self.assertManifestError(LAB_HEAD + UNIT, "lab4-mmio", "does not match lab number 3", folder="lab4-mmio")
+        # lab3 must not be confused with lab30
+        self.assertManifestError(LAB_HEAD + UNIT, "does not match", folder="lab30-mmio")
+
+    def test_unknown_test_field(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('case = "a"', 'case = "a"\npionts = 3'),
+                                 "unknown field", "pionts", "test 1")
+
+    def test_lab_is_not_a_test_field(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('case = "a"', 'case = "a"\nlab = 1'),
+                                 "unknown field", "lab")
+
+    def test_bad_kind(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('kind = "unit"', 'kind = "shell"'),
+                                 "kind 'shell'", "unit", "qemu")
+
+    def test_missing_name_or_kind(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('name = "unit-a"', ""), "missing 'name'")
+        self.assertManifestError(LAB_HEAD + UNIT.replace('kind = "unit"', ""), "missing 'kind'")
+
+    def test_unit_without_case(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('case = "a"', ""), "needs 'case'")
+
+    def test_qemu_without_program_or_guest(self):
+        self.assertManifestError(LAB_HEAD + UNIT + QEMU.replace('program = "lab3-a"', ""),
+                                 "needs 'program' or 'guest'", "test 2")
+
+    def test_proof_needs_program(self):
+        self.assertManifestError(LAB_HEAD + UNIT + QEMU.replace('program = "lab3-a"', 'guest = "x.elf"'),
+                                 "proof")
+
+    def test_negative_points(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace("points = 2", "points = -1"), "points", "non-negative")
+
+    def test_bad_timeout(self):
+        for value in ("0", "-5", "601", "1000", "nan", '"10"'):
+            with self.subTest(timeout=value):
+                self.assertManifestError(LAB_HEAD + UNIT.replace("timeout = 10", f"timeout = {value}"),
+                                         "timeout must be in (0, 600]")
+
+    def test_optional_field_types(self):
+        # A string where a list belongs would be iterated character by character
+        # (expect = "ok" would pass on any output holding an 'o' and a 'k'), and
+        # points = true would count as 1 point.
+        cases = {
+            'expect = "hello"': "expect",
+            'depends = "unit-a"': "depends",
+            "points = true": "points",
+            "proof = 1": "proof",
+            'expect_exit = "0"': "expect_exit",
+            "vmm_opts = 3": "vmm_opts",
+        }
+        for line, field in cases.items():
+            with self.subTest(line=line):
+                qemu = "\n".join(l for l in QEMU.splitlines() if not l.startswith(f"{field} ="))
+                self.assertManifestError(LAB_HEAD + UNIT + qemu + "\n" + line + "\n", field)
+
+    def test_duplicate_test_names(self):
+        self.assertManifestError(LAB_HEAD + UNIT + UNIT, "duplicate test name", "unit-a")
+
+    def test_depends_on_unknown(self):
+        self.assertManifestError(LAB_HEAD + UNIT + QEMU.replace('["unit-a"]', '["unit-b"]'),
+                                 "qemu-a", "depends on unknown test 'unit-b'")
+
+    def test_parent_after_child(self):
+        self.assertManifestError(LAB_HEAD + QEMU + UNIT, "qemu-a", "after its parent 'unit-a'")
+
+    def test_depends_on_itself(self):
+        self.assertManifestError(LAB_HEAD + UNIT.replace('case = "a"', 'case = "a"\ndepends = ["unit-a"]'),
+                                 "after its parent")
+
+    def test_student_file_outside_minivmm(self):
+        for f in ("guests/tinykernel/main.c", "minivmm/../grader/grade.py", "/etc/passwd",
+                  "solutions/minivmm/core/exitcount.c"):
+            with self.subTest(file=f):
+                self.assertManifestError(LAB_HEAD.replace("minivmm/dev/pl011.c", f) + UNIT,
+                                         f, "must be a path under minivmm/")
+
+    def test_not_toml(self):
+        self.assertManifestError("[lab\nnumber = ", "lab.toml")
+
+    def test_hidden_toml_errors_name_hidden_file(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT, hidden=UNIT.replace('kind = "unit"', 'kind = "x"'))
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_lab(d)
+        self.assertIn("hidden.toml", str(cm.exception))
+
+
+class LoadAll(TempLabs):
+    TWO = """
+        [lab]
+        number = {n}
+        title = "Lab {n}"
+        student_files = [{files}]
+
+        [[tests]]
+        name = "{test}"
+        kind = "unit"
+        case = "c{n}"
+        points = 1
+        """
+
+    def lab(self, n, folder, files, test):
+        self.write_lab(folder, self.TWO.format(n=n, files=", ".join(f'"{f}"' for f in files), test=test))
+
+    def test_sorted_by_number(self):
+        self.lab(10, "lab10-ten", ["minivmm/b.c"], "t10")
+        self.lab(2, "lab2-two", ["minivmm/a.c"], "t2")
+        labs = manifest.load_all(self.root)
+        self.assertEqual([l.number for l in labs], [2, 10])
+        self.assertIs(manifest.find_lab(labs, 10), labs[1])
+
+    def test_file_claimed_by_two_labs(self):
+        self.lab(1, "lab1-one", ["minivmm/core/shared.c"], "t1")
+        self.lab(2, "lab2-two", ["minivmm/core/x.c", "minivmm/core/shared.c"], "t2")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_all(self.root)
+        msg = str(cm.exception)
+        for frag in ("minivmm/core/shared.c", "lab1-one", "lab2-two"):
+            self.assertIn(frag, msg)
+
+    def test_test_names_unique_across_labs(self):
+        self.lab(1, "lab1-one", ["minivmm/a.c"], "same")
+        self.lab(2, "lab2-two", ["minivmm/b.c"], "same")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_all(self.root)
+        self.assertIn("same", str(cm.exception))
+
+    def test_two_labs_one_number(self):
+        self.lab(1, "lab1-one", ["minivmm/a.c"], "ta")
+        self.lab(1, "lab1-uno", ["minivmm/b.c"], "tb")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_all(self.root)
+        self.assertIn("number", str(cm.exception))
+
+    def test_find_lab_unknown(self):
+        self.lab(0, "lab0-zero", ["minivmm/a.c"], "t0")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.find_lab(manifest.load_all(self.root), 99)
+        self.assertIn("no lab 99", str(cm.exception))
+
+    def test_no_labs(self):
+        self.assertEqual(manifest.load_all(self.root), [])
+
+
+class RealRepository(unittest.TestCase):
+    def test_lab0(self):
+        labs = manifest.load_all()
+        lab0 = manifest.find_lab(labs, 0)
+        self.assertEqual(lab0.name, "lab0-setup")
+        self.assertIn("minivmm/core/exitcount.c", lab0.student_files)
+        self.assertEqual(lab0.points, 10)
+        names = {t.name: t for t in lab0.tests}
+        for name, points in (("unit-exitcount", 2), ("unit-badclass", 1),
+                             ("lab0-exitcount", 4), ("lab0-badclass", 3)):
+            self.assertEqual(names[name].points, points)
+        self.assertEqual(names["lab0-exitcount"].depends, ["unit-exitcount"])
+        self.assertEqual(names["lab0-badclass"].depends, ["unit-badclass"])
+
+    def test_every_student_file_has_skeleton_and_solution(self):
+        for lab in manifest.load_all():
+            for f in lab.student_files:
+                with self.subTest(file=f):
+                    self.assertTrue((manifest.ROOT / f).is_file(), f"skeleton {f}")
+                    sol = manifest.ROOT / "solutions" / f
+                    if (manifest.ROOT / "solutions").is_dir():  # not in the student handout
+                        self.assertTrue(sol.is_file(), f"solution {sol}")
+
+    def test_cli_student_files(self):
+        import subprocess
+        import sys
+        r = subprocess.run([sys.executable, "-m", "grader.manifest", "student-files"], cwd=manifest.ROOT,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("minivmm/core/exitcount.c", r.stdout.split())
+
+
+if __name__ == "__main__":
+    unittest.main()

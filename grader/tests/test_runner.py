@@ -1,0 +1,304 @@
+"""Tests of grader/runner.py and grader/proc.py: result proofs, judging QEMU runs, timeouts, output caps, dependencies."""
+import functools
+import os
+import pathlib
+import re
+import sys
+import threading
+import time
+import unittest
+
+from grader import manifest, proc, runner
+from grader.proc import Result
+
+
+def fnv1a32(data: bytes) -> int:
+    """FNV-1a, 32 bits, written independently of runner.proof (offset basis and prime from the spec)."""
+    return functools.reduce(lambda h, b: ((h ^ b) * 0x01000193) % (1 << 32), data, 0x811C9DC5)
+
+
+def qemu_test(program="lab0-exitcount", **kw):
+    return manifest.Test(name=program, kind="qemu", points=4, timeout=30, program=program, **kw)
+
+
+def gone(pid, wait=2.0):
+    """True once pid no longer runs (a zombie waiting for a reaper counts as gone)."""
+    end = time.monotonic() + wait
+    while True:
+        try:
+            os.kill(pid, 0)
+            state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state in ("Z", "X"):
+                return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+
+
+class Proof(unittest.TestCase):
+    def test_reference_vectors_of_the_helper(self):
+        # Published FNV-1a-32 test vectors: the helper itself is right.
+        self.assertEqual(fnv1a32(b""), 0x811C9DC5)
+        self.assertEqual(fnv1a32(b"a"), 0xE40C292C)
+        self.assertEqual(fnv1a32(b"foobar"), 0xBF9CF968)
+
+    def test_known_vector(self):
+        self.assertEqual(runner.proof("abc", "def"), f"{fnv1a32(b'abc:def'):08x}")
+        # the same value from a C build of the guest's loop (results.c: fnv1a) over "abc:def"
+        self.assertEqual(runner.proof("abc", "def"), "d5aa82f2")
+
+    def test_format(self):
+        for nonce, name in (("", ""), ("0", "x"), ("deadbeef", "lab0-exitcount"), ("7", "a" * 100)):
+            p = runner.proof(nonce, name)
+            self.assertRegex(p, r"^[0-9a-f]{8}$")
+            self.assertEqual(int(p, 16), fnv1a32(f"{nonce}:{name}".encode()))
+
+    def test_depends_on_nonce_and_name(self):
+        self.assertNotEqual(runner.proof("1", "lab0-exitcount"), runner.proof("2", "lab0-exitcount"))
+        self.assertNotEqual(runner.proof("1", "lab0-exitcount"), runner.proof("1", "lab0-badclass"))
+
+
+class JudgeQemu(unittest.TestCase):
+    NONCE = "1a2b3c4d"
+
+    def judge(self, output, status=0, t=None):
+        t = t or qemu_test()
+        return runner._judge_qemu(t, Result(status, output, 0, 0.5), self.NONCE)
+
+    def good(self, name="lab0-exitcount"):
+        return f"MVTEST {name} PASS {runner.proof(self.NONCE, name)}"
+
+    def test_correct_proof_passes(self):
+        self.assertIsNone(self.judge(f"booting\n{self.good()}\nexits: 12\n"))
+
+    def test_wrong_exit_status(self):
+        why = self.judge(self.good() + "\n", status=1)
+        self.assertIn("exit status 1, expected 0", why)
+
+    def test_exit_status_notes(self):
+        self.assertIn("a lab function is still the skeleton", self.judge("", status=71))
+        self.assertIn("exit status 71", self.judge("", status=71))
+        self.assertIn("minivmm panicked", self.judge("", status=70))
+        self.assertIn("exit status 70", self.judge("", status=70))
+
+    def test_expected_nonzero_exit(self):
+        t = qemu_test(expect_exit=3, proof=False)
+        self.assertIsNone(self.judge("", status=3, t=t))
+        self.assertIn("exit status 0, expected 3", self.judge("", status=0, t=t))
+
+    def test_missing_expect_substring(self):
+        t = qemu_test(expect=["hello from tinykernel", "exits:"])
+        why = self.judge(f"hello from tinykernel\n{self.good()}\n", t=t)
+        self.assertIn("output lacks", why)
+        self.assertIn("exits:", why)
+
+    def test_fail_line(self):
+        out = "MVTEST lab0-exitcount FAIL after 5 NOPs the count grew by 0, expected 6\n"
+        why = self.judge(out)
+        self.assertIn("guest reports", why)
+        self.assertIn("after 5 NOPs the count grew by 0, expected 6", why)
+
+    def test_fail_line_wins_over_pass(self):
+        self.assertIn("guest reports", self.judge(f"{self.good()}\nMVTEST lab0-exitcount FAIL no\n"))
+
+    def test_no_result_line(self):
+        self.assertEqual(self.judge("guest powered off with code 0\n"), "no result line from the guest")
+
+    def test_result_line_of_another_program_does_not_count(self):
+        self.assertEqual(self.judge(self.good("lab0-badclass") + "\n"), "no result line from the guest")
+
+    def test_result_line_must_be_a_whole_line(self):
+        self.assertEqual(self.judge("echo " + self.good() + "\n"), "no result line from the guest")
+
+    def test_forged_pass(self):
+        why = self.judge("MVTEST lab0-exitcount PASS 0123abcd\n")
+        self.assertIn("not bound to this run's nonce", why)
+
+    def test_replayed_pass_of_another_run(self):
+        old = runner.proof("99999999", "lab0-exitcount")
+        self.assertIn("not bound to this run's nonce", self.judge(f"MVTEST lab0-exitcount PASS {old}\n"))
+
+    def test_mix_of_correct_and_forged(self):
+        for out in (f"MVTEST lab0-exitcount PASS 0123abcd\n{self.good()}\n",
+                    f"{self.good()}\nMVTEST lab0-exitcount PASS 0123abcd\n"):
+            with self.subTest(out=out):
+                self.assertIn("not bound to this run's nonce", self.judge(out))
+
+    def test_no_proof_needed(self):
+        t = qemu_test(proof=False, expect=["hello"])
+        self.assertIsNone(self.judge("hello\n", t=t))
+
+
+class Run(unittest.TestCase):
+    def test_status_and_output(self):
+        r = proc.run(["sh", "-c", "echo out; echo err >&2; exit 3"], 10)
+        self.assertEqual(r.status, 3)
+        self.assertFalse(r.timed_out)
+        self.assertIn("out\n", r.output)
+        self.assertIn("err\n", r.output)
+        self.assertEqual(r.dropped, 0)
+
+    def test_crlf_and_bad_utf8(self):
+        r = proc.run(["printf", "a\\r\\nb\\377\\n"], 10)
+        self.assertEqual(r.status, 0)
+        self.assertIn("a\nb", r.output)
+
+    def test_no_stdin(self):
+        r = proc.run(["cat"], 5)
+        self.assertEqual(r.status, 0)
+        self.assertFalse(r.timed_out)
+
+    def test_env_and_cwd(self):
+        r = proc.run(["sh", "-c", 'echo "$MVTEST_X $(pwd)"'], 10, cwd="/", env={"MVTEST_X": "yes"})
+        self.assertEqual(r.output.strip(), "yes /")
+
+    def test_timeout_kills_everything(self):
+        # The shell starts a child shell that prints its pid and becomes `sleep 30`.
+        start = time.monotonic()
+        r = proc.run(["sh", "-c", "sh -c 'echo $$; exec sleep 30' & wait"], 1)
+        elapsed = time.monotonic() - start
+        self.assertTrue(r.timed_out)
+        self.assertIsNone(r.status)
+        self.assertLess(elapsed, 3.0)
+        self.assertGreaterEqual(elapsed, 0.9)
+        pid = int(r.output.split()[0])
+        self.assertTrue(gone(pid), f"sleep (pid {pid}) still runs after the timeout")
+
+    def test_timeout_kills_children_in_their_own_process_group(self):
+        # Check (CK_FORK=yes) runs every test in a child with its own process group, so
+        # that it can kill it at its own timeout. When the grader's backstop timeout
+        # stops Check itself, the child of a hanging test must not live on, burning a
+        # CPU for the rest of the grading (and of the machine's life).
+        code = "import os, time; os.setpgid(0, 0); print(os.getpid(), flush=True); time.sleep(30)"
+        r = proc.run(["sh", "-c", f"{sys.executable} -c '{code}' & wait"], 1.5)
+        self.assertTrue(r.timed_out)
+        pid = int(r.output.split()[0])
+        try:
+            self.assertTrue(gone(pid), f"pid {pid} (own process group) still runs after the timeout")
+        finally:
+            if not gone(pid, 0):
+                os.kill(pid, 9)  # ours: do not leave it behind
+
+    def test_child_ignoring_sigterm(self):
+        start = time.monotonic()
+        r = proc.run(["sh", "-c", "trap '' TERM; sleep 30"], 1)
+        self.assertTrue(r.timed_out)
+        self.assertLess(time.monotonic() - start, 3.0)
+
+    def test_silent_process_that_closes_output(self):
+        start = time.monotonic()
+        r = proc.run(["sh", "-c", "exec >&- 2>&-; sleep 30"], 1)
+        self.assertTrue(r.timed_out)
+        self.assertLess(time.monotonic() - start, 3.0)
+
+    def test_flood_is_capped(self):
+        start = time.monotonic()
+        r = proc.run(["yes", "flood"], 1.5, cap=10000)
+        elapsed = time.monotonic() - start
+        self.assertTrue(r.timed_out, "yes never ends: the run ends at the timeout")
+        self.assertLessEqual(len(r.output.encode()), 10000)
+        self.assertGreater(len(r.output), 9000)
+        self.assertGreater(r.dropped, 0)
+        self.assertTrue(r.output.startswith("flood\nflood\n"))
+        self.assertLess(elapsed, 4.0)
+        self.assertGreaterEqual(elapsed, 1.4)
+
+    def test_output_below_cap_is_whole(self):
+        r = proc.run(["sh", "-c", "printf '%0500d' 0"], 10, cap=500)
+        self.assertEqual((len(r.output), r.dropped), (500, 0))
+        r = proc.run(["sh", "-c", "printf '%0501d' 0"], 10, cap=500)
+        self.assertEqual((len(r.output), r.dropped), (500, 1))
+
+
+class Dependencies(unittest.TestCase):
+    def setUp(self):
+        self.calls = []
+        self.lock = threading.Lock()
+        self.real = runner.run_one
+
+    def tearDown(self):
+        runner.run_one = self.real
+
+    def fake(self, results):
+        def run_one(t, kit, variant="skel", scale=1.0):
+            with self.lock:
+                self.calls.append(t.name)
+            time.sleep(0.05)
+            ok = results[t.name]
+            return runner.Outcome(t, ok, "ok" if ok else "broken", "output", 0.05)
+        runner.run_one = run_one
+
+    @staticmethod
+    def tests():
+        T = manifest.Test
+        return [T("unit-a", "unit", 1, 10, case="a"),
+                T("unit-b", "unit", 1, 10, case="b"),
+                T("qemu-a", "qemu", 2, 30, program="a", depends=["unit-a"]),
+                T("qemu-b", "qemu", 2, 30, program="b", depends=["unit-b"]),
+                T("qemu-ab", "qemu", 2, 30, program="ab", depends=["qemu-a"]),
+                T("free", "qemu", 2, 30, program="free")]
+
+    def test_child_of_failed_parent_is_not_run(self):
+        self.fake({"unit-a": False, "unit-b": True, "qemu-a": True, "qemu-b": True,
+                   "qemu-ab": True, "free": True})
+        seen = []
+        outs = runner.run_tests(self.tests(), pathlib.Path("/nonexistent"), 2, progress=seen.append)
+        by = {o.test.name: o for o in outs}
+        self.assertEqual([o.test.name for o in outs], [t.name for t in self.tests()], "outcomes in test order")
+        self.assertEqual(by["unit-a"].status, "fail")
+        self.assertEqual(by["qemu-a"].status, "parent failed")
+        self.assertFalse(by["qemu-a"].passed)
+        self.assertIn("unit-a", by["qemu-a"].reason)
+        self.assertEqual(by["qemu-ab"].status, "parent failed", "a grandchild is not run either")
+        self.assertEqual(by["qemu-b"].status, "pass")
+        self.assertEqual(by["free"].status, "pass")
+        self.assertNotIn("qemu-a", self.calls)
+        self.assertNotIn("qemu-ab", self.calls)
+        self.assertEqual(sorted(self.calls), ["free", "qemu-b", "unit-a", "unit-b"])
+        self.assertEqual(len(seen), 6, "progress hears of every test")
+
+    def test_children_run_after_their_parents(self):
+        self.fake({t.name: True for t in self.tests()})
+        outs = runner.run_tests(self.tests(), pathlib.Path("/nonexistent"), 3)
+        self.assertTrue(all(o.passed for o in outs))
+        self.assertLess(self.calls.index("unit-a"), self.calls.index("qemu-a"))
+        self.assertLess(self.calls.index("qemu-a"), self.calls.index("qemu-ab"))
+        self.assertLess(self.calls.index("unit-b"), self.calls.index("qemu-b"))
+
+    def test_deps_not_honoured(self):
+        self.fake({t.name: t.name != "unit-a" for t in self.tests()})
+        outs = runner.run_tests(self.tests(), pathlib.Path("/nonexistent"), 2, honour_deps=False)
+        self.assertEqual(sorted(self.calls), sorted(t.name for t in self.tests()))
+        self.assertEqual([o.passed for o in outs], [False, True, True, True, True, True])
+
+    def test_parent_outside_the_selection_is_ignored(self):
+        self.fake({"qemu-a": True})
+        outs = runner.run_tests([self.tests()[2]], pathlib.Path("/nonexistent"), 1)
+        self.assertTrue(outs[0].passed)
+
+
+class RunOne(unittest.TestCase):
+    def test_missing_unit_binary(self):
+        lab = manifest.Lab(0, "lab0-setup", "x", pathlib.Path("."), [], [])
+        t = manifest.Test("unit-x", "unit", 1, 10, lab=lab, case="x")
+        o = runner.run_one(t, pathlib.Path("/nonexistent"))
+        self.assertFalse(o.passed)
+        self.assertIn("not built", o.reason)
+
+    def test_internal_error_is_a_failed_test(self):
+        t = manifest.Test("q", "qemu", 1, 10, program="bad,arg")  # ',' cannot be passed to QEMU
+        o = runner.run_one(t, pathlib.Path("/nonexistent"))
+        self.assertFalse(o.passed)
+        self.assertIn("internal error", o.reason)
+
+    def test_outcome_status_default(self):
+        t = qemu_test()
+        self.assertEqual(runner.Outcome(t, True, "ok").status, "pass")
+        self.assertEqual(runner.Outcome(t, False, "no").status, "fail")
+        self.assertEqual(runner.Outcome(t, False, "no", status="timeout").status, "timeout")
+
+
+if __name__ == "__main__":
+    unittest.main()

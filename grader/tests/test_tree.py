@@ -1,0 +1,247 @@
+"""Tests of grader/tree.py: build trees and submission intake (folder, zip, git)."""
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import unittest
+import zipfile
+
+from grader import tree
+from grader.tree import SubmissionError
+
+ALLOWED = ["minivmm/core/exitcount.c", "minivmm/dev/uart.c"]
+
+
+class Temp(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="mvtest-tree-")
+        self.tmp = pathlib.Path(self._tmp.name)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def write(self, rel, text="x\n", base=None):
+        p = (base or self.tmp) / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        return p
+
+
+class MakeTree(Temp):
+    def test_copies_kit_without_build_and_git_and_lays_overlay(self):
+        kit = self.tmp / "kit"
+        self.write("Makefile", "all:\n", kit)
+        self.write("minivmm/core/exitcount.c", "skeleton\n", kit)
+        self.write("minivmm/core/vm.c", "vm\n", kit)
+        self.write("build/sol/minivmm.elf", "old build\n", kit)
+        self.write(".git/HEAD", "ref: refs/heads/main\n", kit)
+        self.write("grader/__pycache__/x.cpython-311.pyc", "", kit)
+        mine = self.write("sub/exitcount.c", "student\n")
+        extra = self.write("sub/new.c", "new\n")
+        out = tree.make_tree({"minivmm/core/exitcount.c": mine, "minivmm/dev/new.c": extra},
+                             root=kit, parent=self.tmp)
+        try:
+            self.assertTrue(out.is_dir())
+            self.assertNotEqual(out.resolve(), kit.resolve())
+            self.assertEqual((out / "Makefile").read_text(), "all:\n")
+            self.assertEqual((out / "minivmm/core/vm.c").read_text(), "vm\n")
+            self.assertEqual((out / "minivmm/core/exitcount.c").read_text(), "student\n")
+            self.assertEqual((out / "minivmm/dev/new.c").read_text(), "new\n")
+            self.assertFalse((out / "build").exists())
+            self.assertFalse((out / ".git").exists())
+            self.assertFalse((out / "grader/__pycache__").exists())
+            # the kit itself is untouched
+            self.assertEqual((kit / "minivmm/core/exitcount.c").read_text(), "skeleton\n")
+        finally:
+            tree.remove_tree(out)
+        self.assertFalse(out.exists())
+        self.assertFalse(out.parent.exists(), "remove_tree removes the temporary folder too")
+
+    def test_reference_overlay(self):
+        from grader import manifest
+        lab0 = manifest.find_lab(manifest.load_all(), 0)
+        if not (manifest.ROOT / "solutions").is_dir():
+            self.skipTest("no solutions/ (student handout)")
+        ov = tree.reference_overlay([lab0])
+        self.assertEqual(set(ov), set(lab0.student_files))
+        for rel, src in ov.items():
+            self.assertEqual(pathlib.Path(src), manifest.ROOT / "solutions" / rel)
+
+    def test_reference_overlay_missing(self):
+        from grader import manifest
+        lab = manifest.Lab(9, "lab9-x", "x", self.tmp, ["minivmm/none.c"], [])
+        with self.assertRaises(SubmissionError) as cm:
+            tree.reference_overlay([lab], root=self.tmp)
+        self.assertIn("minivmm/none.c", str(cm.exception))
+
+
+class TakeStudentFiles(Temp):
+    def test_exact_path(self):
+        sub = self.tmp / "sub"
+        want = self.write("minivmm/core/exitcount.c", base=sub)
+        self.write("notes/exitcount.c", base=sub)  # same name elsewhere: the exact path wins
+        self.write("README.md", base=sub)
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertEqual(intake.taken, {"minivmm/core/exitcount.c": want})
+        self.assertEqual(intake.missing, ["minivmm/dev/uart.c"])
+        self.assertEqual(sorted(intake.ignored), ["README.md", "notes/exitcount.c"])
+
+    def test_unique_basename(self):
+        sub = self.tmp / "sub"
+        ex = self.write("exitcount.c", base=sub)
+        uart = self.write("somewhere/deep/uart.c", base=sub)
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertEqual(intake.taken, {"minivmm/core/exitcount.c": ex, "minivmm/dev/uart.c": uart})
+        self.assertEqual(intake.missing, [])
+        self.assertEqual(intake.ignored, [])
+
+    def test_ambiguous_basename_is_missing(self):
+        sub = self.tmp / "sub"
+        self.write("a/exitcount.c", base=sub)
+        self.write("b/exitcount.c", base=sub)
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertNotIn("minivmm/core/exitcount.c", intake.taken)
+        self.assertIn("minivmm/core/exitcount.c", intake.missing)
+        self.assertEqual(sorted(intake.ignored), ["a/exitcount.c", "b/exitcount.c"])
+
+    def test_oversized_file_is_missing(self):
+        sub = self.tmp / "sub"
+        big = sub / "minivmm/core/exitcount.c"
+        big.parent.mkdir(parents=True)
+        with open(big, "wb") as f:
+            f.truncate(tree.MAX_SUBMISSION_FILE + 1)
+        just = self.write("minivmm/dev/uart.c", base=sub)
+        with open(just, "wb") as f:
+            f.truncate(tree.MAX_SUBMISSION_FILE)
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertEqual(intake.missing, ["minivmm/core/exitcount.c"])
+        self.assertEqual(intake.taken, {"minivmm/dev/uart.c": just})
+        self.assertIn("minivmm/core/exitcount.c", intake.ignored)
+
+    def test_ignored_lists_everything_else(self):
+        sub = self.tmp / "sub"
+        self.write("minivmm/core/exitcount.c", base=sub)
+        others = ["Makefile", "labs/lab0-setup/lab.toml", "guests/tinykernel/programs/lab0.c",
+                  "grader/runner.py", "minivmm/core/vm.c"]
+        for o in others:
+            self.write(o, base=sub)
+        self.write(".git/config", base=sub)  # VCS data is neither taken nor reported
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertEqual(sorted(intake.ignored), sorted(others))
+
+    def test_empty_folder(self):
+        sub = self.tmp / "sub"
+        sub.mkdir()
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertEqual((intake.taken, intake.missing, intake.ignored), ({}, ALLOWED, []))
+
+    def test_symlink_out_of_the_submission_is_not_taken(self):
+        # A submission (a git repository, or a folder unpacked by Gradescope) may hold
+        # symlinks. A link to a file outside the submission must not be read: on
+        # Gradescope the reference solution sits next to it, in /autograder/source.
+        outside = self.write("source/solutions/minivmm/core/exitcount.c", "reference\n")
+        sub = self.tmp / "sub"
+        (sub / "minivmm/core").mkdir(parents=True)
+        (sub / "minivmm/core/exitcount.c").symlink_to(outside)
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertNotIn("minivmm/core/exitcount.c", intake.taken)
+
+    def test_symlinked_folder_out_of_the_submission_is_not_taken(self):
+        self.write("source/solutions/minivmm/core/exitcount.c", "reference\n")
+        sub = self.tmp / "sub"
+        sub.mkdir()
+        (sub / "minivmm").symlink_to(self.tmp / "source/solutions/minivmm")
+        intake = tree.take_student_files(sub, ALLOWED)
+        self.assertNotIn("minivmm/core/exitcount.c", intake.taken)
+
+
+class OpenSubmission(Temp):
+    def setUp(self):
+        super().setUp()
+        self.work = self.tmp / "work"
+        self.work.mkdir()
+
+    def test_folder(self):
+        sub = self.tmp / "sub"
+        self.write("minivmm/core/exitcount.c", base=sub)
+        self.assertEqual(tree.open_submission(str(sub), self.work), sub)
+
+    def test_zip(self):
+        z = self.tmp / "sub.zip"
+        with zipfile.ZipFile(z, "w") as f:
+            f.writestr("minivmm/core/exitcount.c", "int x;\n")
+            f.writestr("README.md", "hi\n")
+        out = tree.open_submission(str(z), self.work)
+        self.assertEqual((out / "minivmm/core/exitcount.c").read_text(), "int x;\n")
+        self.assertTrue(out.resolve().is_relative_to(self.work.resolve()))
+
+    def _evil_zip(self, name):
+        z = self.tmp / "evil.zip"
+        with zipfile.ZipFile(z, "w") as f:
+            f.writestr("minivmm/core/exitcount.c", "int x;\n")
+            f.writestr(zipfile.ZipInfo(name), "pwned\n")
+        return z
+
+    def test_zip_with_dotdot_is_refused(self):
+        for name in ("../evil", "minivmm/../../evil", "a/../../../evil"):
+            with self.subTest(name=name):
+                shutil.rmtree(self.work)
+                self.work.mkdir()
+                with self.assertRaises(SubmissionError) as cm:
+                    tree.open_submission(str(self._evil_zip(name)), self.work)
+                self.assertIn("outside", str(cm.exception))
+                self.assertFalse((self.tmp / "evil").exists())
+
+    def test_zip_with_absolute_path_is_refused(self):
+        target = self.tmp / "abs-evil"
+        with self.assertRaises(SubmissionError):
+            tree.open_submission(str(self._evil_zip(str(target))), self.work)
+        self.assertFalse(target.exists())
+
+    def test_broken_zip(self):
+        z = self.tmp / "broken.zip"
+        z.write_bytes(b"PK\x03\x04 this is not a zip")
+        with self.assertRaises(SubmissionError) as cm:
+            tree.open_submission(str(z), self.work)
+        self.assertIn("zip", str(cm.exception))
+
+    def test_git_repository_is_cloned(self):
+        if not shutil.which("git"):
+            self.skipTest("git is not installed")
+        repo = self.tmp / "repo"
+        self.write("minivmm/core/exitcount.c", "committed\n", repo)
+        git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@localhost"]
+        env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+        subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+        subprocess.run(git + ["add", "-A"], check=True, env=env)
+        subprocess.run(git + ["commit", "-qm", "lab 0"], check=True, env=env)
+        self.write("uncommitted.c", "not committed\n", repo)
+        out = tree.open_submission(str(repo), self.work)
+        self.assertNotEqual(out.resolve(), repo.resolve(), "a repository is cloned, not used in place")
+        self.assertTrue(out.resolve().is_relative_to(self.work.resolve()))
+        self.assertEqual((out / "minivmm/core/exitcount.c").read_text(), "committed\n")
+        self.assertFalse((out / "uncommitted.c").exists(), "the clone holds the committed work only")
+        intake = tree.take_student_files(out, ALLOWED)
+        self.assertIn("minivmm/core/exitcount.c", intake.taken)
+        self.assertFalse(any(i.startswith(".git") for i in intake.ignored))
+
+    def test_nonexistent_path(self):
+        for spec in (str(self.tmp / "nope"), str(self.tmp / "nope.zip"), "/nonexistent"):
+            with self.subTest(spec=spec):
+                with self.assertRaises(SubmissionError):
+                    tree.open_submission(spec, self.work)
+
+    def test_clone_failure(self):
+        with self.assertRaises(SubmissionError) as cm:
+            tree.open_submission(str(self.tmp / "nope.git"), self.work)
+        self.assertIn("clone", str(cm.exception))
+
+    def test_plain_file(self):
+        f = self.write("exitcount.c")
+        with self.assertRaises(SubmissionError):
+            tree.open_submission(str(f), self.work)
+
+
+if __name__ == "__main__":
+    unittest.main()
