@@ -15,7 +15,8 @@ void cp15_decode(uint32_t hsr, struct cp15_access *a)
  * EC 0x03: emulate the access from v->arch.cp15 (struct cp15_view in
  * arch/regs.h has one field per register). A read puts the value in the
  * guest's register Rt (mind the banked registers: arm_reg()). CSSELR is the
- * guest's to read and write; CCSIDR reads the entry CSSELR selects; writes to
+ * guest's to read and write; CCSIDR reads the entry CSSELR selects; the
+ * reserved ID space (CRn c0, opc1 0, CRm c3-c7) reads as zero; writes to
  * ACTLR are ignored; any other write, and any register you do not emulate,
  * gets an undefined-instruction exception in the guest (inject_undef).
  */

@@ -15,6 +15,7 @@ void cp15_decode(uint32_t hsr, struct cp15_access *a)
 
 enum access_kind {
     RO,      /* read-only: a write is undefined */
+    RAZ,     /* reserved ID space: reads as zero, a write is undefined */
     WI,      /* reads the view, writes are ignored (ACTLR) */
     RW,      /* the guest's own state (CSSELR) */
     CCSIDR,  /* read-only, the entry CSSELR selects */
@@ -40,8 +41,17 @@ static const struct cp15_reg {
     {0, 0, 2, 4, VIEW(id_isar[4]), RO}, {0, 0, 2, 5, VIEW(id_isar[5]), RO},
     {1, 0, 0, 0, VIEW(ccsidr), CCSIDR}, {1, 0, 0, 1, VIEW(clidr), RO},
     {1, 0, 0, 7, VIEW(aidr), RO},       {2, 0, 0, 0, VIEW(csselr), RW},
+    {0, 0, 0, 4, VIEW(midr), RO},       {0, 0, 0, 7, VIEW(midr), RO}, /* MIDR aliases */
     {0, 1, 0, 1, VIEW(actlr), WI},
 };
+
+/* ARMv7 reserves c0, opc1 0, CRm c3-c7 (and c2 opc2 6-7) for future ID registers: RAZ. */
+static const struct cp15_reg reserved_id = {0, 0, 0, 0, 0, RAZ};
+
+static bool is_reserved_id(const struct cp15_access *a)
+{
+    return a->crn == 0 && a->opc1 == 0 && (a->crm >= 3 || (a->crm == 2 && a->opc2 >= 6));
+}
 
 static const struct cp15_reg *lookup(const struct cp15_access *a)
 {
@@ -50,12 +60,14 @@ static const struct cp15_reg *lookup(const struct cp15_access *a)
         if (r->opc1 == a->opc1 && r->crn == a->crn && r->crm == a->crm && r->opc2 == a->opc2)
             return r;
     }
-    return NULL;
+    return is_reserved_id(a) ? &reserved_id : NULL;
 }
 
 static uint32_t *view_reg(struct cp15_view *view, const struct cp15_reg *r)
 {
     uint32_t *p = (uint32_t *)((char *)view + r->offset);
+    if (r->kind == RAZ)
+        return NULL;
     if (r->kind == CCSIDR) /* a CSSELR beyond the array reads as no cache */
         return view->csselr < CCSIDR_COUNT ? &p[view->csselr] : NULL;
     return p;
