@@ -51,6 +51,14 @@ def _tail(text, lines=12):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _check_reason(line):
+    """"file:line:E:tcase:test:iteration: message" -> "test: message"."""
+    parts = line.split(":", 6)
+    if len(parts) < 7:
+        return line.strip()
+    return f"{parts[4]}: {parts[6].replace('(after this point)', '').strip()}"
+
+
 def _run_unit(t, kit, variant, timeout):
     binary = kit / "build" / variant / "unit" / (t.lab.name if t.lab else "framework")
     if not binary.is_file():
@@ -65,7 +73,7 @@ def _run_unit(t, kit, variant, timeout):
         return Outcome(t, False, f"Check ran no test case named '{t.case}'", r.output, r.seconds)
     if r.status != 0:
         failures = [l for l in r.output.splitlines() if ":F:" in l or ":E:" in l]
-        why = failures[0].split(":", 5)[-1].strip() if failures else f"exit status {r.status}"
+        why = _check_reason(failures[0]) if failures else f"exit status {r.status}"
         early = re.search(r"Early exit with return value (\d+)", why)
         if early and int(early.group(1)) in EXIT_NOTES:
             why += f" ({EXIT_NOTES[int(early.group(1))]})"

@@ -58,7 +58,7 @@ PROGRAM(lab1_thumb, "lab1-thumb", "lab 1: Thumb WFI (16 and 32 bit), HVC, MRC in
     uint32_t cp = hvc1(MV_HC_EXIT_COUNT, EC_CP15) - cp0;
     CHECK(t, wfx == 2, "expected 2 WFI exits from the Thumb code, saw %u", (unsigned)wfx);
     CHECK(t, cp == 1, "expected 1 CP15 exit from the Thumb code, saw %u", (unsigned)cp);
-    CHECK(t, ran == 0, "the instruction after WFI in the IT block ran: ITSTATE was not advanced");
+    CHECK(t, ran == 0, "the instruction after the trapped MRC in the IT block ran: ITSTATE was not advanced");
     test_pass(t);
     return 0;
 }

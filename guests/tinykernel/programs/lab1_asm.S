@@ -39,6 +39,7 @@ thumb_traps:
     ite     eq
     mrceq   p15, 0, r2, c1, c0, 1   @ ACTLR, trapped by HCR.TAC
     movne   r1, #1
+    nop                             @ a stale IT block would swallow this slot, not the next
     mov     r0, r1
     pop     {r4, pc}
 

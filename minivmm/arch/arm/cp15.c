@@ -16,7 +16,8 @@ void cp15_decode(uint32_t hsr, struct cp15_access *a)
  * arch/regs.h has one field per register). A read puts the value in the
  * guest's register Rt (mind the banked registers: arm_reg()). CSSELR is the
  * guest's to read and write; CCSIDR reads the entry CSSELR selects; the
- * reserved ID space (CRn c0, opc1 0, CRm c3-c7) reads as zero; writes to
+ * reserved ID space (CRn c0, opc1 0, CRm c3-c7) reads as zero and c0/c0 with
+ * opc2 4 or 7 are aliases of MIDR (ARMv7 B4.1.105); writes to
  * ACTLR are ignored; any other write, and any register you do not emulate,
  * gets an undefined-instruction exception in the guest (inject_undef).
  */
