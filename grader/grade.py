@@ -111,7 +111,7 @@ def _source(labs, selected, submission, solutions, notes, work):
         if solutions:
             notes.append("graded: the reference solutions")
             return lambda lab: tree.reference_overlay([lab])
-        notes.append("graded: the skeleton in this repository (no submission given)")
+        notes.append("graded: the student files as they are in this repository (no submission given)")
         return lambda lab: {f: manifest.ROOT / f for f in lab.student_files}
     folder = tree.open_submission(str(submission), work)
     top = max(l.number for l in selected)

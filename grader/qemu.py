@@ -11,21 +11,23 @@ from .proc import run
 
 QEMU = os.environ.get("QEMU", "qemu-system-arm")
 MACHINE = ["-M", "virt,virtualization=on,gic-version=2", "-cpu", "cortex-a15", "-m", "512",
-           "-nographic", "-no-reboot", "-monitor", "none"]
+           "-nographic", "-no-reboot"]
 # Deterministic time: the virtual clock follows executed instructions and idle time is skipped.
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
-def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=False, serial="stdio"):
+def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=False,
+            interactive=False):
     """The QEMU argv for minivmm booting guest, with minivmm's own command line passed
-    through semihosting (SYS_GET_CMDLINE sees "minivmm <vmm_opts> <guest> <guest_args>")."""
+    through semihosting (SYS_GET_CMDLINE sees "minivmm <vmm_opts> <guest> <guest_args>").
+    Interactive runs multiplex QEMU's monitor on the terminal (Ctrl-A x quits)."""
     words = ["minivmm", *vmm_opts, str(guest), *guest_args]
     for w in words:
         if "," in w or not w:
             raise ValueError(f"argument {w!r}: minivmm arguments cannot be empty or contain ','")
     semihosting = "enable=on,target=native" + "".join(f",arg={w}" for w in words)
-    argv = [QEMU, *MACHINE, "-serial", serial, "-semihosting-config", semihosting,
-            "-kernel", str(vmm)]
+    console = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
+    argv = [QEMU, *MACHINE, *console, "-semihosting-config", semihosting, "-kernel", str(vmm)]
     if deterministic:
         argv += ICOUNT
     if gdb:
@@ -50,7 +52,7 @@ def main(argv=None):
             return 2
     try:
         cmd = command(a.vmm, a.guest, a.vmm_opts.split(), a.guest_args,
-                      deterministic=not a.interactive, gdb=a.gdb)
+                      deterministic=not a.interactive, gdb=a.gdb, interactive=a.interactive)
     except ValueError as e:
         print(f"qemu: {e}", file=sys.stderr)
         return 2
@@ -60,7 +62,10 @@ def main(argv=None):
                   "quit QEMU with Ctrl-A x")
         else:
             print("qemu: quit with Ctrl-A x")
-        return subprocess.call(cmd)
+        try:
+            return subprocess.call(cmd)
+        except KeyboardInterrupt:  # Ctrl-C reaches QEMU too, which ends the run
+            return 130
     r = run(cmd, a.timeout, echo=True)
     if r.timed_out:
         print(f"\nqemu: stopped after the {a.timeout:g} s timeout", file=sys.stderr)

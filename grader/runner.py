@@ -32,7 +32,9 @@ class Outcome:
 def build(kit, jobs, timeout=BUILD_TIMEOUT):
     """`make all unit-bins` in a build tree (skeleton variant: the tree already holds the
     chosen student files). Returns (ok, log)."""
-    r = proc.run(["make", "-C", str(kit), f"-j{jobs}", "all", "unit-bins", "SOLUTIONS=0"],
+    # SOLUTIONS/SUBMISSION on this command line override what an outer `make grade`
+    # passes down in MAKEFLAGS: the tree already holds the chosen files.
+    r = proc.run(["make", "-C", str(kit), f"-j{jobs}", "all", "unit-bins", "SOLUTIONS=0", "SUBMISSION="],
                  timeout, cap=512 * 1024)
     if r.timed_out:
         return False, r.output + f"\nbuild stopped after {timeout} s"

@@ -60,9 +60,12 @@ void cmdline_usage(void)
 {
     printk("usage: minivmm [option=value ...] guest.elf [guest boot arguments ...]\n"
            "options:\n");
-    for (size_t i = 0; i < ARRAY_SIZE(options); i++)
-        printk("  %s=%-12s %s\n", options[i].key, options[i].values, options[i].help);
-    printk("  help               print this text\n");
+    char opt[40];
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+        mv_snprintf(opt, sizeof(opt), "%s=%s", options[i].key, options[i].values);
+        printk("  %-18s %s\n", opt, options[i].help);
+    }
+    printk("  %-18s %s\n", "help", "print this text");
 }
 
 /* Copy the next space-separated word of *p into w; returns its length (0 at the end). */

@@ -40,14 +40,17 @@ extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
 #define GUEST_HSTR ((1u << 0) | (1u << 15))
 #define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA)
 
+/* Called by boot.S, before any Hyp register is touched, when QEMU did not start us in Hyp mode. */
+void arch_wrong_mode(uint32_t mode) NORETURN;
+void arch_wrong_mode(uint32_t mode)
+{
+    printk("minivmm: started in mode %#x, not Hyp (0x1a): run QEMU with "
+           "-M virt,virtualization=on\n", mode);
+    host_exit(MV_EXIT_PANIC);
+}
+
 void arch_init(void)
 {
-    uint32_t mode = read_cpsr() & PSR_MODE_MASK;
-    if (mode != PSR_MODE_HYP) {
-        printk("minivmm: started in mode %#x, not Hyp (0x1a): run QEMU with "
-               "-M virt,virtualization=on\n", mode);
-        host_exit(MV_EXIT_PANIC);
-    }
     heap_init(__heap_start, (size_t)(__heap_end - __heap_start));
 }
 

@@ -4,7 +4,8 @@
 
 #include "vcpu.h"
 
-/* Check the CPU mode, set up the heap and the VMM's exception vectors. */
+/* Set up what the core needs from the port (the heap); boot code has already
+ * checked the CPU mode and installed the exception vectors. */
 void arch_init(void);
 /* The physical range of the VMM image, heap and stacks: guests never get it. */
 void arch_vmm_range(uint32_t *start, uint32_t *end);

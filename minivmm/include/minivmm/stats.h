@@ -15,7 +15,7 @@ void stats_record_exit(struct exit_stats *s, uint32_t ec);
 void stats_record_irq(struct exit_stats *s);
 /* Number of exits of class ec so far; 0 for a class out of range. */
 uint64_t stats_exit_count(const struct exit_stats *s, uint32_t ec);
-/* Print "exits: <total> (HVC 12, DABT_LOW 3, ...)" on the console. */
+/* Print "minivmm: <total> exits: HVC 12, DABT_LOW 3, ..." on the console. */
 void stats_print(const struct exit_stats *s);
 
 #endif
