@@ -13,8 +13,9 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 # ---- Which student files to build: SUBMISSION=<dir>, else SOLUTIONS=1, else the skeleton.
 SUBMISSION ?=
 # `make run` and friends boot the reference VMM when solutions/ is present
-# (the instructor's repository); SOLUTIONS=0 asks for the skeleton.
-ifeq ($(origin SOLUTIONS)$(if $(wildcard solutions),yes),undefinedyes)
+# (the instructor's repository) and no SUBMISSION is given; SOLUTIONS=0 asks
+# for the skeleton.
+ifeq ($(origin SOLUTIONS)$(if $(wildcard solutions),yes)$(SUBMISSION),undefinedyes)
 ifneq ($(filter run qemu qemu-gdb gdb,$(MAKECMDGOALS)),)
 SOLUTIONS := 1
 endif
@@ -91,7 +92,7 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c \
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
-             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/inject_hc.c \
+             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
              $(filter %.c,$(STUDENT_FILES)) \
              minivmm/tests/unit/host_stubs.c
 HOST_SRCS := $(sort $(HOST_SRCS))

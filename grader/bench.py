@@ -14,6 +14,7 @@ ROWS = [  # (result name, what it is, the guest-only baseline it is compared wit
     ("hvc", "hypercall round trip (HVC, MV_HC_NOP)", "call"),
     ("wfi", "trapped WFI (lab 1)", "call"),
     ("undef", "trapped CP15 read, undefined injected (lab 1)", "call"),
+    ("s2fault", "stage-2 fault, data abort injected (lab 2)", "call"),
 ]
 
 

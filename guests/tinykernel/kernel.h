@@ -44,6 +44,6 @@ struct trap_frame {
     uint32_t spsr;
 };
 /* Optional hook for tests that expect an exception: returns the resume address, or 0 if not handled. */
-extern uint32_t (*trap_hook)(int kind, struct trap_frame *f);
+extern uint32_t (*volatile trap_hook)(int kind, struct trap_frame *f);
 
 #endif

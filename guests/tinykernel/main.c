@@ -66,7 +66,7 @@ void kmain(const void *dtb)
     poweroff(p->main());
 }
 
-uint32_t (*trap_hook)(int kind, struct trap_frame *f);
+uint32_t (*volatile trap_hook)(int kind, struct trap_frame *f);
 
 static const char *const trap_names[] = {"reset", "undefined instruction", "SVC", "prefetch abort",
                                          "data abort", "unused", "IRQ", "FIQ"};

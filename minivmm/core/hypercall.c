@@ -50,6 +50,22 @@ static uint32_t hc_test_inject(struct vcpu *v)
     return MV_HC_OK; /* the guest's handler sees r0 = 0 */
 }
 
+static uint32_t hc_test_translate(struct vcpu *v)
+{
+    uint32_t pa;
+    if (arch_test_translate(v->vm, vcpu_hc_arg(v, 1), &pa))
+        return (uint32_t)MV_HC_EFAULT;
+    return pa;
+}
+
+static uint32_t hc_test_read_pa(struct vcpu *v)
+{
+    uint32_t value;
+    if (arch_test_read_pa(vcpu_hc_arg(v, 1), &value))
+        return (uint32_t)MV_HC_EINVAL;
+    return value;
+}
+
 /* Indexed by function number - MV_HC_BASE. */
 static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_NOP - MV_HC_BASE] = hc_nop,
@@ -58,6 +74,8 @@ static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_POWEROFF - MV_HC_BASE] = hc_poweroff,
     [MV_HC_EXIT_COUNT - MV_HC_BASE] = hc_exit_count_call,
     [MV_HC_TEST_INJECT - MV_HC_BASE] = hc_test_inject,
+    [MV_HC_TEST_TRANSLATE - MV_HC_BASE] = hc_test_translate,
+    [MV_HC_TEST_READ_PA - MV_HC_BASE] = hc_test_read_pa,
 };
 
 enum exit_action hypercall_dispatch(struct vcpu *v)

@@ -37,9 +37,18 @@ static void op_undef(void) /* CBAR: trapped by HSTR.T15, answered with an undefi
     __asm__ volatile("mrc p15, 4, %0, c15, c0, 0" : "=r"(v));
 }
 
-static uint32_t skip_undef(int kind, struct trap_frame *f)
+static void op_s2fault(void) /* the VMM's own memory: a stage-2 fault, injected as a data abort */
 {
-    return kind == 1 ? f->lr : 0;
+    (void)*(volatile uint32_t *)0x50000000u;
+}
+
+static uint32_t skip_fault(int kind, struct trap_frame *f)
+{
+    if (kind == 1)
+        return f->lr;     /* undefined instruction: the next one */
+    if (kind == 4)
+        return f->lr - 4; /* data abort: skip the access */
+    return 0;
 }
 
 /* Instructions x 100 per call of op, the loop's own cost included. */
@@ -54,11 +63,12 @@ static uint32_t measure(void (*op)(void))
 
 PROGRAM(bench, "bench", "instructions per exit round trip, next to a plain function call")
 {
-    trap_hook = skip_undef;
+    trap_hook = skip_fault;
     kprintf("BENCH call %u\n", (unsigned)measure(op_call));
     kprintf("BENCH hvc %u\n", (unsigned)measure(op_hvc));
     kprintf("BENCH wfi %u\n", (unsigned)measure(op_wfi));
     kprintf("BENCH undef %u\n", (unsigned)measure(op_undef));
+    kprintf("BENCH s2fault %u\n", (unsigned)measure(op_s2fault));
     trap_hook = 0;
     return 0;
 }

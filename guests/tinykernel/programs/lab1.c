@@ -129,7 +129,8 @@ PROGRAM(lab1_cp15, "lab1-cp15", "lab 1: trapped ID registers and ACTLR read as t
 }
 
 /* What the injection handler saw. */
-static struct {
+/* volatile: the handler changes it behind the compiler's back */
+static volatile struct {
     int kind;
     uint32_t lr, spsr, mode, cpsr_a, dfsr, dfar, ifsr, ifar;
 } seen;

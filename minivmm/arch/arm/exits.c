@@ -2,6 +2,7 @@
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <arch/hsr.h>
+#include <arch/stage2.h>
 #include <arch/traps.h>
 
 bool trace_exits;
@@ -27,6 +28,8 @@ static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_CP15_32] = handle_cp15_32, /* lab 1 */
     [EC_HVC] = handle_hvc,
     [EC_SMC] = handle_smc,        /* lab 1 */
+    [EC_IABT_LOW] = handle_iabt_low, /* lab 2 */
+    [EC_DABT_LOW] = handle_dabt_low, /* lab 2 */
 };
 
 static const char *const ec_names[EXIT_CLASSES] = {

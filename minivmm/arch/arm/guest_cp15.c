@@ -8,6 +8,7 @@ DEFINE_SYSREG32(g_dfsr, 0, c5, c0, 0)
 DEFINE_SYSREG32(g_ifsr, 0, c5, c0, 1)
 DEFINE_SYSREG32(g_dfar, 0, c6, c0, 0)
 DEFINE_SYSREG32(g_ifar, 0, c6, c0, 2)
+DEFINE_SYSREG32(g_ttbcr, 0, c2, c0, 2)
 
 /* Indexed by enum guest_cp15. */
 static const struct {
@@ -17,6 +18,7 @@ static const struct {
     [G_SCTLR] = {read_g_sctlr, write_g_sctlr}, [G_VBAR] = {read_g_vbar, write_g_vbar},
     [G_DFSR] = {read_g_dfsr, write_g_dfsr},    [G_DFAR] = {read_g_dfar, write_g_dfar},
     [G_IFSR] = {read_g_ifsr, write_g_ifsr},    [G_IFAR] = {read_g_ifar, write_g_ifar},
+    [G_TTBCR] = {read_g_ttbcr, write_g_ttbcr},
 };
 
 uint32_t guest_cp15_read(enum guest_cp15 r)

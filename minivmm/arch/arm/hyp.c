@@ -9,6 +9,7 @@
 #include <minivmm/vm.h>
 #include <arch/hsr.h>
 #include <arch/sysreg.h>
+#include <arch/stage2.h>
 #include <arch/traps.h>
 
 #define CHECK_OFF(field, off) _Static_assert(offsetof(struct arm_regs, field) == (off), #field)
@@ -60,12 +61,6 @@ void arch_vmm_range(uint32_t *start, uint32_t *end)
     *end = (uint32_t)(uintptr_t)__vmm_end;
 }
 
-uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size)
-{
-    (void)size;
-    return (uint8_t *)(uintptr_t)ipa; /* no stage-2 translation yet: IPA == PA */
-}
-
 /* Linux's ARM boot protocol, which tinykernel follows too: SVC mode with
  * interrupts masked, r0 = 0, r1 = ~0 (no machine number), r2 = the DTB. */
 void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
@@ -80,6 +75,8 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     host_cp15_read(&host);
     cp15_view_init(&v->arch.cp15, &host);
     write_hcr(GUEST_HCR);
+    if (v->vm->arch.stage2)
+        s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
     write_hdcr(GUEST_HDCR);
     write_hstr(GUEST_HSTR);
     write_vpidr(v->arch.cp15.midr);

@@ -11,6 +11,13 @@ void arch_init(void);
 void arch_vmm_range(uint32_t *start, uint32_t *end);
 /* The VMM's pointer to the memory that backs guest RAM [ipa, ipa + size). */
 uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
+struct vm;
+/* Build the guest's physical memory map (stage-2 tables on ARM) for vm's RAM. */
+void arch_vm_init(struct vm *vm);
+/* Test hypercalls: the host-physical address behind ipa, and a word of host
+ * memory outside the VMM. Return 0, or -1 when there is none. */
+int arch_test_translate(struct vm *vm, uint32_t ipa, uint32_t *pa);
+int arch_test_read_pa(uint32_t pa, uint32_t *value);
 /* Print the hypervisor's own state (control registers, stack) for a panic;
  * caller is the code address that called panic(). */
 void arch_dump_host(const void *caller);

@@ -16,7 +16,11 @@
 #define MV_HC_EXIT_COUNT  (MV_HC_BASE + 0x04) /* r1 = exit class; returns exits of that class so far (lab 0) */
 #define MV_HC_TEST_INJECT (MV_HC_BASE + 0x05) /* r1 = MV_FAULT_*, r2 = address, r3 = status: the guest
                                                  takes that exception at the HVC's return address (lab 1) */
-#define MV_HC_COUNT       6                   /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_TRANSLATE (MV_HC_BASE + 0x06) /* r1 = IPA; returns the host-physical address behind
+                                                    it, or MV_HC_EFAULT if nothing is mapped (lab 2) */
+#define MV_HC_TEST_READ_PA (MV_HC_BASE + 0x07) /* r1 = host-physical address (4-aligned, below the
+                                                  VMM); returns the word there (lab 2) */
+#define MV_HC_COUNT       8                   /* number of minivmm hypercalls defined so far */
 
 /* Kinds for MV_HC_TEST_INJECT. */
 #define MV_FAULT_UNDEF 0

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "vcpu.h"
+#include <arch/vm.h>
 
 #define GUEST_RAM_BASE   0x40000000u        /* guest-physical (IPA) base of RAM */
 #define GUEST_RAM_DEFAULT_MIB 64u
@@ -22,6 +23,7 @@ struct vm {
     size_t image_len;
     bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     struct vcpu vcpu;     /* one vCPU until SMP guests exist */
+    struct arch_vm arch;  /* stage-2 tables and the like (arch/<arch>/) */
 };
 
 /* Load the image into guest RAM, write the device tree and reset the vCPU.

@@ -4,6 +4,7 @@
 
 #include <minivmm/types.h>
 
+#ifdef __arm__
 #define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                   \
     static inline uint32_t read_##name(void)                                         \
     {                                                                                \
@@ -16,6 +17,49 @@
         __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v) \
                          : "memory");                                                \
     }
+
+static inline void write_vttbr(uint64_t v)
+{
+    __asm__ volatile("mcrr p15, 6, %Q0, %R0, c2" ::"r"(v) : "memory");
+}
+
+static inline uint64_t read_vttbr(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrrc p15, 6, %Q0, %R0, c2" : "=r"(v));
+    return v;
+}
+
+/* TLBIALLNSNH: invalidate every Non-secure, non-Hyp TLB entry (stage 1 and 2, all VMIDs). */
+static inline void tlbi_allnsnh(void)
+{
+    __asm__ volatile("mcr p15, 4, %0, c8, c7, 4" ::"r"(0) : "memory");
+}
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
+
+static inline uint32_t read_cpsr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrs %0, cpsr" : "=r"(v));
+    return v;
+}
+#else
+/* Host builds (Check unit tests): each register is a variable the test can set
+ * and inspect (defined in minivmm/tests/unit/host_stubs.c). */
+#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                   \
+    extern uint32_t host_sysreg_##name;                                              \
+    static inline uint32_t read_##name(void) { return host_sysreg_##name; }         \
+    static inline void write_##name(uint32_t v) { host_sysreg_##name = v; }
+extern uint64_t host_sysreg_vttbr;
+extern unsigned host_tlb_flushes;  /* TLBIALLNSNH count */
+static inline void write_vttbr(uint64_t v) { host_sysreg_vttbr = v; }
+static inline uint64_t read_vttbr(void) { return host_sysreg_vttbr; }
+static inline void tlbi_allnsnh(void) { host_tlb_flushes++; }
+static inline void isb(void) {}
+static inline void dsb(void) {}
+#endif
 
 DEFINE_SYSREG32(midr, 0, c0, c0, 0)
 DEFINE_SYSREG32(hsctlr, 4, c1, c0, 0)
@@ -30,16 +74,7 @@ DEFINE_SYSREG32(hpfar, 4, c6, c0, 4)
 DEFINE_SYSREG32(hvbar, 4, c12, c0, 0)
 DEFINE_SYSREG32(vpidr, 4, c0, c0, 0)
 DEFINE_SYSREG32(vmpidr, 4, c0, c0, 5)
-
-static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
-static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
-
-static inline uint32_t read_cpsr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrs %0, cpsr" : "=r"(v));
-    return v;
-}
+DEFINE_SYSREG32(vtcr, 4, c2, c1, 2)
 
 /* HCR bits (ARM ARM B4.1.65). */
 #define HCR_VM   (1u << 0)

@@ -1,0 +1,28 @@
+/* The ARM part of a VM: its stage-2 address space and the guest-physical memory map minivmm presents. */
+#ifndef ARCH_VM_H
+#define ARCH_VM_H
+
+#include <minivmm/types.h>
+
+/* One stage-2 address space: its level-1 table (4 entries, kept in a 4 KiB page). */
+struct s2_pgtable {
+    uint64_t *l1;
+};
+
+struct arch_vm {
+    struct s2_pgtable s2;
+    uint8_t vmid;
+    bool stage2;          /* translation on (lab 2 done): IPA != PA */
+    uint8_t *rom;         /* the VMM's copy of the guest ROM */
+};
+
+/* Guest-physical memory map (IPA). */
+#define GUEST_ROM_IPA        0x00000000u  /* read-only, execute-never "ROM" (lab 2) */
+#define GUEST_ROM_SIZE       0x00010000u
+#define GUEST_ROM_MAGIC      "minivmm guest ROM"
+/* Host-physical backing of guest RAM once stage 2 is on: not where the guest
+ * believes it is, and below the VMM at 0x50000000. */
+#define GUEST_RAM_BACKING_PA 0x48000000u
+#define GUEST_VMID           1
+
+#endif

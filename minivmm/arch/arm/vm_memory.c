@@ -1,0 +1,49 @@
+/* The guest's physical memory on ARM: RAM and a read-only ROM, mapped through stage 2 once lab 2 turns it on. */
+#include <minivmm/alloc.h>
+#include <minivmm/arch.h>
+#include <minivmm/console.h>
+#include <minivmm/panic.h>
+#include <minivmm/string.h>
+#include <minivmm/vm.h>
+#include <arch/stage2.h>
+
+uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size)
+{
+    (void)size;
+    if (!lab2_stage2_enabled)
+        return (uint8_t *)(uintptr_t)ipa; /* no translation: IPA == PA */
+    return (uint8_t *)(uintptr_t)GUEST_RAM_BACKING_PA;
+}
+
+/* The ROM's content: a signature the guest can check, then a byte pattern. */
+static uint8_t *make_rom(void)
+{
+    uint8_t *raw = mv_malloc(GUEST_ROM_SIZE + S2_PAGE_SIZE);
+    if (!raw)
+        panic("no memory for the guest ROM");
+    uint8_t *rom = (uint8_t *)ALIGN_UP((uintptr_t)raw, (uintptr_t)S2_PAGE_SIZE);
+    for (uint32_t i = 0; i < GUEST_ROM_SIZE; i++)
+        rom[i] = (uint8_t)(i * 7 + 1);
+    memcpy(rom, GUEST_ROM_MAGIC, sizeof(GUEST_ROM_MAGIC));
+    return rom;
+}
+
+void arch_vm_init(struct vm *vm)
+{
+    if (!lab2_stage2_enabled) {
+        printk("minivmm: stage 2 is off (lab 2, 'Task 3: turning stage 2 on'): "
+               "the guest sees host physical memory\n");
+        return;
+    }
+    struct arch_vm *a = &vm->arch;
+    a->rom = make_rom();
+    a->vmid = GUEST_VMID;
+    int err = s2_init(&a->s2);
+    if (!err)
+        err = s2_map(&a->s2, vm->ram_ipa, (uintptr_t)vm->ram_host, vm->ram_size, S2_RWX);
+    if (!err)
+        err = s2_map(&a->s2, GUEST_ROM_IPA, (uintptr_t)a->rom, GUEST_ROM_SIZE, S2_R);
+    if (err)
+        panic("cannot build the guest's stage-2 tables (error %d)", err);
+    a->stage2 = true;
+}
