@@ -19,6 +19,8 @@ def parse(argv):
     ap.add_argument("--jobs", type=int, default=runner.default_jobs(), help="tests run in parallel")
     ap.add_argument("--timeout-scale", type=float, default=1.0,
                     help="multiply every test's timeout (e.g. 2 on a slow machine)")
+    ap.add_argument("--logs", default="build/grade-logs",
+                    help="folder for the whole output of failed tests ('' for none)")
     ap.add_argument("--keep", action="store_true", help="keep the build tree (to debug a failure)")
     return ap.parse_args(argv)
 
@@ -32,7 +34,8 @@ def main(argv=None):
         print("grader: --timeout-scale must be in (0, 20]", file=sys.stderr)
         return 2
     g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
-    report.failure_details(g.outcomes)
+    logs = report.save_logs(g.outcomes, a.logs) if a.logs else {}
+    report.failure_details(g.outcomes, logs=logs)
     report.table(g.outcomes, g.notes)
     if g.error:
         print(f"grader: {g.error}", file=sys.stderr)

@@ -60,7 +60,7 @@ def _progress(total):
 
     def report(o):
         count[0] += 1
-        print(f"  [{count[0]}/{total}] {o.test.name}: {o.status} ({o.seconds:.1f}s)",
+        print(f"  [{count[0]}/{total}] {o.test.name}: {o.status} ({o.seconds:.2f}s)",
               file=sys.stderr, flush=True)
     return report
 

@@ -1,6 +1,7 @@
 """Grade reports: a terminal table, Gradescope's results.json and JUnit XML."""
 import json
 import os
+import pathlib
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -30,7 +31,7 @@ def table(outcomes, notes=(), stream=None, colour=None):
     for o in outcomes:
         pts = f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
         rows.append((str(o.test.lab.number) if o.test.lab else "-", o.test.name, o.status, pts,
-                     f"{o.seconds:.1f}s", "" if o.passed else o.reason))
+                     f"{o.seconds:.2f}s", "" if o.passed else o.reason))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, r in enumerate(rows):
         cells = [r[j].ljust(widths[j]) for j in range(5)]
@@ -43,18 +44,36 @@ def table(outcomes, notes=(), stream=None, colour=None):
     print(f"score: {_fmt_points(got)}/{_fmt_points(total)}", file=stream)
 
 
-def failure_details(outcomes, stream=None, lines=15):
-    """The last lines of output of every failed test that ran."""
+def save_logs(outcomes, folder):
+    """Write the whole output of every failed test that ran to <folder>/<lab>-<test>.log;
+    returns {test name: path}. Old logs of the same tests are replaced."""
+    folder = pathlib.Path(folder)
+    saved = {}
+    for o in outcomes:
+        if o.passed or not o.output:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        lab = f"lab{o.test.lab.number}" if o.test.lab else "minivmm"
+        path = folder / f"{lab}-{o.test.name}.log"
+        path.write_text(f"{o.test.name}: {o.reason}\n\n{o.output}")
+        saved[o.test.name] = path
+    return saved
+
+
+def failure_details(outcomes, stream=None, lines=15, logs=None):
+    """The last lines of output of every failed test that ran (and where its whole log is)."""
     stream = stream or sys.stdout
+    logs = logs or {}
     shown = set()
     for o in outcomes:
         if o.passed or not o.output:
             continue
+        where = f" [log: {logs[o.test.name]}]" if o.test.name in logs else ""
         if o.output in shown:  # a build log shared by every test of the tree: once is enough
-            print(f"--- {o.test.name}: {o.reason} (output above)", file=stream)
+            print(f"--- {o.test.name}: {o.reason} (output above){where}", file=stream)
             continue
         shown.add(o.output)
-        print(f"--- {o.test.name}: {o.reason}", file=stream)
+        print(f"--- {o.test.name}: {o.reason}{where}", file=stream)
         for line in o.output.rstrip().splitlines()[-lines:]:
             print(f"    {line}", file=stream)
 

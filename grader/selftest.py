@@ -49,7 +49,7 @@ def build_repo(ph, jobs):
     return True
 
 
-def unit(ph):
+def unit(ph, jobs):
     banner("framework unit tests (Check)")
     for variant in ("skel",) if HANDOUT else ("sol", "skel"):
         binary = ROOT / "build" / variant / "unit" / "framework"
@@ -65,7 +65,7 @@ def integration(ph, jobs):
     banner("integration tests (tinykernel under the reference minivmm)")
     _, tests = manifest.load_tests(ROOT / "minivmm/tests/integration.toml", default_graded=False)
     outcomes = runner.run_tests(tests, ROOT, jobs, variant="skel" if HANDOUT else "sol")
-    report.failure_details(outcomes)
+    report.failure_details(outcomes, logs=report.save_logs(outcomes, ROOT / "build/test-logs"))
     for o in outcomes:
         ph.record(f"integration {o.test.name}", o.passed, "" if o.passed else o.reason)
 
@@ -88,10 +88,11 @@ def validity(ph, jobs):
             ph.record(f"lab {o.test.lab.number} {o.test.name} on the {where}", ok,
                       f"{'passed' if o.passed else 'failed'}: {detail}" if not want_pass or not ok else "")
             if want_pass and not o.passed:
-                print(runner._tail(o.output, 20))
+                log = report.save_logs([o], ROOT / "build/test-logs").get(o.test.name)
+                print(runner._tail(o.output, 20) + f"\n[log: {log}]")
 
 
-def gdb(ph):
+def gdb(ph, jobs):
     """make qemu-gdb + make gdb, unattended: GDB stops in the guest (kmain) and then in
     the hypervisor (handle_hvc, in Hyp mode), with both symbol files loaded."""
     banner("GDB on both worlds")
@@ -117,7 +118,7 @@ def gdb(ph):
               "" if ok else runner._tail(r.output, 15))
 
 
-def grader_tests(ph):
+def grader_tests(ph, jobs):
     banner("grader tests")
     r = proc.run([sys.executable, "-m", "unittest", "discover", "-s", "grader/tests", "-t", "."],
                  900, cwd=ROOT)
@@ -157,7 +158,7 @@ def main(argv=None):
             print(f"selftest: unknown phase {name!r}; phases: {', '.join(PHASES)}")
             return 2
         fn = PHASES[name]
-        fn(ph, a.jobs) if fn.__code__.co_argcount == 2 else fn(ph)
+        fn(ph, a.jobs)
     failed = [r for r in ph.results if not r[1]]
     banner("summary")
     print(f"{len(ph.results) - len(failed)} of {len(ph.results)} checks passed "
