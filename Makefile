@@ -29,9 +29,14 @@ VARIANT := skel
 endif
 B := build/$(VARIANT)
 
-STUDENT_FILES := $(shell $(PYTHON) -m grader.manifest student-files 2>/dev/null)
+STUDENT_FILES := $(shell $(PYTHON) -m grader.manifest student-files)
+ifneq ($(.SHELLSTATUS),0)
+$(error cannot read the lab manifests (labs/*/lab.toml): run '$(PYTHON) -m grader.manifest student-files' to see why)
+endif
 pick_student = $(or $(if $(SUBMISSION),$(wildcard $(SUBMISSION)/$(1))),$(if $(filter 1,$(SOLUTIONS)),$(wildcard solutions/$(1))),$(1))
-src = $(if $(filter $(1),$(STUDENT_FILES)),$(call pick_student,$(1)),$(1))
+# A student file is compiled from a copy in $(B)/src, so that the dependency
+# files never name a submission folder that may be gone by the next build.
+src = $(if $(filter $(1),$(STUDENT_FILES)),$(B)/src/$(1),$(1))
 
 INCLUDES := -Iminivmm/include -Iminivmm/arch/arm/include
 WARN     := -Wall -Wextra -Werror -std=c11
@@ -46,15 +51,22 @@ VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*
 VMM_OBJS := $(VMM_SRCS:%=$(B)/vmm/%.o)
 VMM_ELF  := $(B)/minivmm.elf
 
-# Record which copy of each student file this build uses, so a change of
-# SOLUTIONS or SUBMISSION rebuilds exactly the files whose source moved.
-RESOLVED := $(foreach f,$(STUDENT_FILES),$(call src,$(f)))
+# Record which copy of each student file this build uses (submission, reference
+# or skeleton): when that choice changes, every student file is copied afresh.
+RESOLVED := $(foreach f,$(STUDENT_FILES),$(call pick_student,$(f)))
 $(B)/sources.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(RESOLVED)' | cmp -s - $@ || echo '$(RESOLVED)' > $@
 
+define student_copy
+$(B)/src/$(1): $(call pick_student,$(1)) $(B)/sources.txt
+	@mkdir -p $$(@D)
+	@cp $$< $$@
+endef
+$(foreach f,$(STUDENT_FILES),$(eval $(call student_copy,$(f))))
+
 define vmm_rule
-$(B)/vmm/$(1).o: $(call src,$(1)) $(if $(filter $(1),$(STUDENT_FILES)),$(B)/sources.txt)
+$(B)/vmm/$(1).o: $(call src,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC      $$<"
 	@$(ARMCC) $(ARMFLAGS) $(WARN) $(INCLUDES) -c $$< -o $$@
@@ -101,7 +113,7 @@ HOSTFLAGS := $(HOSTLINK) -MMD -MP
 HOST_OBJS := $(HOST_SRCS:%=$(B)/host/%.o)
 
 define host_rule
-$(B)/host/$(1).o: $(call src,$(1)) $(if $(filter $(1),$(STUDENT_FILES)),$(B)/sources.txt)
+$(B)/host/$(1).o: $(call src,$(1))
 	@mkdir -p $$(@D)
 	@echo "  HOSTCC  $$<"
 	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit -c $$< -o $$@
@@ -184,7 +196,9 @@ bench: deps
 DEPS_PKGS := make gcc libc6-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi check \
              pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git
 deps:
-	@missing=$$(for p in $(DEPS_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	@if ! command -v dpkg-query >/dev/null; then \
+	    echo "deps: not a Debian system: make sure these are installed: $(DEPS_PKGS)"; exit 0; fi; \
+	missing=$$(for p in $(DEPS_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	    | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \

@@ -33,19 +33,20 @@ def main(argv=None):
     if not 0 < a.timeout_scale <= 20:
         print("grader: --timeout-scale must be in (0, 20]", file=sys.stderr)
         return 2
-    g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
+    try:
+        g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
+    except KeyboardInterrupt:
+        g = grade.Grade([], [], "interrupted (Ctrl-C) before grading finished", 0.0)
     logs = report.save_logs(g.outcomes, a.logs) if a.logs else {}
     report.failure_details(g.outcomes, logs=logs)
     report.table(g.outcomes, g.notes)
     if g.error:
         print(f"grader: {g.error}", file=sys.stderr)
-    for path, write in ((a.json, report.write_json), (a.junit, report.write_junit)):
-        if path:
-            if write is report.write_json:
-                write(path, g.outcomes, g.seconds, g.notes, g.error)
-            else:
-                write(path, g.outcomes, g.seconds, g.error)
-    return 0 if g.full else 1
+    if a.json:
+        report.write_json(a.json, g.outcomes, g.seconds, g.notes, g.error)
+    if a.junit:
+        report.write_junit(a.junit, g.outcomes, g.seconds, g.error)
+    return 130 if g.error and g.error.startswith("interrupted") else 0 if g.full else 1
 
 
 if __name__ == "__main__":

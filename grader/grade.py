@@ -1,11 +1,12 @@
 """Grading: choose each student file (submission, reference or skeleton), build a clean tree, run and score."""
 import dataclasses
 import pathlib
+import shutil
 import sys
 import tempfile
 import time
 
-from . import manifest, runner, tree
+from . import manifest, report, runner, tree
 
 
 @dataclasses.dataclass
@@ -13,6 +14,11 @@ class Plan:
     """One build tree: the files laid over the kit and the labs whose tests run in it."""
     overlay: dict
     labs: list
+    all_labs: list = dataclasses.field(default_factory=list)  # every lab, for file ownership
+
+    def __post_init__(self):
+        if not self.all_labs:
+            self.all_labs = manifest.load_all()
 
 
 @dataclasses.dataclass
@@ -24,8 +30,7 @@ class Grade:
 
     @property
     def full(self):
-        got = sum(o.test.points for o in self.outcomes if o.passed and o.test.graded)
-        total = sum(o.test.points for o in self.outcomes if o.test.graded)
+        got, total = report.score(self.outcomes)
         return self.error is None and bool(self.outcomes) and got == total
 
 
@@ -65,6 +70,39 @@ def _progress(total):
     return report
 
 
+def _broken_files(kit, files, jobs):
+    """The student files that do not compile on their own (make -k, one object each)."""
+    objs = {f: [f"build/skel/vmm/{f}.o", f"build/skel/host/{f}.o"] for f in files}
+    proc_args = ["make", "-C", str(kit), "-k", f"-j{jobs}", "SOLUTIONS=0", "SUBMISSION="]
+    runner.proc.run(proc_args + [o for os_ in objs.values() for o in os_], runner.BUILD_TIMEOUT)
+    return [f for f, os_ in objs.items() if not all((kit / o).is_file() for o in os_)]
+
+
+def _build(kit, plan, jobs):
+    """Build the tree. A student file that does not compile is replaced by its skeleton
+    (which always compiles), so only its own lab fails. Returns (ok, log, {lab: why})."""
+    ok, log = runner.build(kit, jobs)
+    failed = {}
+    if not ok:
+        files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}
+        broken = _broken_files(kit, list(files), jobs)
+        if not broken:
+            return False, log, failed
+        for f in broken:
+            shutil.copyfile(manifest.ROOT / f, kit / f)
+            failed[files[f].name] = f"{f} does not compile"
+        ok, log2 = runner.build(kit, jobs)
+        if not ok:
+            return False, log + log2, failed
+    files = [f for lab in plan.all_labs for f in lab.student_files]
+    for line in tree.foreign_includes(kit, files):
+        f = line.split(":", 1)[0]
+        lab = next(l for l in plan.all_labs if f in l.student_files)
+        failed.setdefault(lab.name, f"{line.split(': ', 1)[0]} reads {line.split(': ', 1)[1]}, "
+                                    "outside minivmm/")
+    return True, log, failed
+
+
 def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0):
     outcomes = []
     for p in plans:
@@ -74,16 +112,21 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0)
             if not quiet:
                 print(f"grader: building {', '.join(l.name for l in p.labs)} in {kit}",
                       file=sys.stderr, flush=True)
-            ok, log = runner.build(kit, jobs)
+            ok, log, failed = _build(kit, p, jobs)
             if not ok:
                 outcomes += _build_failed(tests, log)
                 continue
-            outcomes += runner.run_tests(tests, kit, jobs, honour_deps,
+            bad = [t for t in tests if t.lab.name in failed]
+            for t in bad:
+                outcomes.append(runner.Outcome(t, False, f"build failed: {failed[t.lab.name]}",
+                                               runner._tail(log, 30), status="build failed"))
+            outcomes += runner.run_tests([t for t in tests if t not in bad], kit, jobs, honour_deps,
                                          None if quiet else _progress(len(tests)), scale=scale)
         finally:
             if not keep:
                 tree.remove_tree(kit)
-    return outcomes
+    order = {id(t): i for i, t in enumerate(t for p in plans for lab in p.labs for t in lab.tests)}
+    return sorted(outcomes, key=lambda o: order.get(id(o.test), 0))
 
 
 def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,

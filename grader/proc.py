@@ -5,9 +5,12 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 OUTPUT_CAP = 256 * 1024
+_live = set()   # process ids of the runs under way, for kill_all()
+_live_lock = threading.Lock()
 
 
 @dataclasses.dataclass
@@ -43,13 +46,49 @@ def _kill_group(pid):
             pass
 
 
+def _exited(pid, timeout):
+    """Wait up to timeout for pid to exit, without reaping it: while it is a zombie its
+    process group id cannot be given to another run, so _kill_group hits only ours."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def kill_all():
+    """End every run under way (and what it started): for Ctrl-C."""
+    with _live_lock:
+        pids = list(_live)
+    for pid in pids:
+        _kill_group(pid)
+
+
+def _keep(head, tail, dropped, chunk, cap):
+    """Keep the first quarter of the cap and the last three quarters of the output:
+    the verdict (a summary, a result line, a panic) is at the end of a long run."""
+    room = cap // 4 - len(head)
+    if room > 0:
+        head += chunk[:room]
+        chunk = chunk[room:]
+    tail += chunk
+    keep = cap - cap // 4
+    if len(tail) > keep:
+        dropped += len(tail) - keep
+        del tail[:len(tail) - keep]
+    return head, tail, dropped
+
+
 def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None):
     """Run argv with no stdin; stop it (and every process it started) at the timeout."""
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
                             env=None if env is None else {**os.environ, **env})
-    kept, dropped = bytearray(), 0
+    with _live_lock:
+        _live.add(proc.pid)
+    head, tail, dropped = bytearray(), bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     timed_out = False
@@ -66,17 +105,15 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None):
         if echo:
             sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
-        room = cap - len(kept)
-        kept += chunk[:max(room, 0)]
-        dropped += max(len(chunk) - max(room, 0), 0)
+        head, tail, dropped = _keep(head, tail, dropped, chunk, cap)
     if not timed_out:  # output closed: give the process what is left of its time to end
-        try:
-            proc.wait(timeout=max(timeout - (time.monotonic() - start), 0.1))
-        except subprocess.TimeoutExpired:
-            timed_out = True
-    _kill_group(proc.pid)  # also ends anything it left behind
+        timed_out = not _exited(proc.pid, max(timeout - (time.monotonic() - start), 0.1))
+    _kill_group(proc.pid)  # also ends anything it left behind (the pid is not reaped yet)
     status = proc.wait()
+    with _live_lock:
+        _live.discard(proc.pid)
     sel.close()
     proc.stdout.close()
+    kept = head + (f"\n[... {dropped} bytes of output dropped ...]\n".encode() if dropped else b"") + tail
     text = kept.decode("utf-8", "replace").replace("\r\n", "\n")
     return Result(None if timed_out else status, text, dropped, time.monotonic() - start)

@@ -30,8 +30,8 @@ def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=Fals
     argv = [QEMU, *MACHINE, *console, "-semihosting-config", semihosting, "-kernel", str(vmm)]
     if deterministic:
         argv += ICOUNT
-    if gdb:
-        argv += ["-s", "-S"]
+    if gdb:  # GDB's stub listens on this machine only
+        argv += ["-gdb", "tcp:127.0.0.1:1234", "-S"]
     return argv
 
 

@@ -99,7 +99,7 @@ def gdb(ph, jobs):
     variant = "skel" if HANDOUT else "sol"
     port = 20000 + os.getpid() % 20000
     argv = qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf",
-                        [], ["run=hello"], gdb=False) + ["-gdb", f"tcp::{port}", "-S"]
+                        [], ["run=hello"], gdb=False) + ["-gdb", f"tcp:127.0.0.1:{port}", "-S"]
     vm = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, start_new_session=True)
     try:

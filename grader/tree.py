@@ -2,15 +2,30 @@
 import dataclasses
 import pathlib
 import shutil
-import subprocess
 import tempfile
 import zipfile
 
+from . import proc
 from .manifest import ROOT
 
-# Never copied into a build tree: build products, VCS data, caches.
-IGNORE = shutil.ignore_patterns("build", ".git", "__pycache__", "_build", "*.pyc")
+# Never copied into a build tree: build products, VCS data, caches, and every
+# working answer (the reference, the grader's fixtures), which a submission
+# could otherwise #include.
+SKIP_NAMES = {"build", ".git", "__pycache__", "_build"}
+SKIP_PATHS = {"solutions", "grader/tests/fixtures"}
 MAX_SUBMISSION_FILE = 1 << 20  # a student file is source code: 1 MiB is plenty
+MAX_ZIP_TOTAL = 64 << 20
+MAX_ZIP_ENTRIES = 10000
+
+
+def _ignore_for(root):
+    root = pathlib.Path(root).resolve()
+
+    def ignore(src, names):
+        rel = pathlib.Path(src).resolve().relative_to(root)
+        return {n for n in names
+                if n in SKIP_NAMES or n.endswith(".pyc") or (rel / n).as_posix() in SKIP_PATHS}
+    return ignore
 
 
 class SubmissionError(Exception):
@@ -21,7 +36,7 @@ def make_tree(overlay, root=ROOT, parent=None):
     """Copy the kit at root into a new temporary folder and lay overlay
     ({repo-relative path: source file}) over it. Returns the folder."""
     dest = pathlib.Path(tempfile.mkdtemp(prefix="mvgrade-", dir=parent))
-    shutil.copytree(root, dest / "kit", ignore=IGNORE, symlinks=False)
+    shutil.copytree(root, dest / "kit", ignore=_ignore_for(root), symlinks=False)
     kit = dest / "kit"
     for rel, src in overlay.items():
         target = kit / rel
@@ -49,7 +64,11 @@ def reference_overlay(labs, root=ROOT):
 def _safe_extract(zpath, dest):
     try:
         with zipfile.ZipFile(zpath) as z:
-            for info in z.infolist():
+            infos = z.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
+                raise SubmissionError(f"{zpath} unpacks to more than {MAX_ZIP_ENTRIES} files "
+                                      f"or {MAX_ZIP_TOTAL >> 20} MiB")
+            for info in infos:
                 name = pathlib.PurePosixPath(info.filename)
                 if name.is_absolute() or ".." in name.parts:
                     raise SubmissionError(f"zip entry {info.filename!r} points outside the submission")
@@ -72,11 +91,12 @@ def open_submission(spec, workdir):
         _safe_extract(path, dest)
         return dest
     if path.is_dir() or spec.endswith(".git") or "://" in spec or spec.startswith("git@"):
-        r = subprocess.run(["git", "clone", "-q", "--depth", "1", spec, str(dest)],
-                           capture_output=True, text=True, timeout=120,
-                           env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
-        if r.returncode:
-            raise SubmissionError(f"git clone {spec} failed: {r.stderr.strip()}")
+        r = proc.run(["git", "clone", "-q", "--depth", "1", spec, str(dest)], 120,
+                     env={"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"})
+        if r.timed_out:
+            raise SubmissionError(f"git clone {spec} took more than 120 s")
+        if r.status:
+            raise SubmissionError(f"git clone {spec} failed: {r.output.strip()}")
         return dest
     raise SubmissionError(f"submission {spec} is not a folder, a .zip or a git repository")
 
@@ -115,3 +135,24 @@ def take_student_files(folder, allowed):
     used = set(taken.values())
     ignored = [str(p.relative_to(folder)) for p in files if p not in used]
     return Intake(taken, missing, ignored)
+
+
+def foreign_includes(kit, student_files, variant="skel"):
+    """Files outside minivmm/ that the compiled student files read (from the
+    compiler's dependency files): a submission may use the kit's headers and the
+    system's, nothing else. Returns "student file: foreign file" lines."""
+    kit = pathlib.Path(kit).resolve()
+    allowed = [kit / "minivmm", kit / "build" / variant / "src"]
+    found = []
+    for f in student_files:
+        for dep in kit.glob(f"build/{variant}/*/{f}.d"):
+            words = dep.read_text().replace("\\\n", " ").split()
+            for w in words[1:]:
+                if w.endswith(":"):
+                    break
+                p = (kit / w).resolve() if not w.startswith("/") else pathlib.Path(w).resolve()
+                if p.is_relative_to(kit) and not any(p.is_relative_to(a) for a in allowed):
+                    found.append(f"{f}: {w}")
+                elif not p.is_relative_to(kit) and not p.is_relative_to("/usr"):
+                    found.append(f"{f}: {w}")
+    return sorted(set(found))

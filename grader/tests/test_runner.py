@@ -198,7 +198,9 @@ class Run(unittest.TestCase):
         r = proc.run(["yes", "flood"], 1.5, cap=10000)
         elapsed = time.monotonic() - start
         self.assertTrue(r.timed_out, "yes never ends: the run ends at the timeout")
-        self.assertLessEqual(len(r.output.encode()), 10000)
+        marker = f"\n[... {r.dropped} bytes of output dropped ...]\n"
+        self.assertIn(marker, r.output)
+        self.assertLessEqual(len(r.output.encode()) - len(marker), 10000)
         self.assertGreater(len(r.output), 9000)
         self.assertGreater(r.dropped, 0)
         self.assertTrue(r.output.startswith("flood\nflood\n"))
@@ -209,7 +211,16 @@ class Run(unittest.TestCase):
         r = proc.run(["sh", "-c", "printf '%0500d' 0"], 10, cap=500)
         self.assertEqual((len(r.output), r.dropped), (500, 0))
         r = proc.run(["sh", "-c", "printf '%0501d' 0"], 10, cap=500)
-        self.assertEqual((len(r.output), r.dropped), (500, 1))
+        self.assertEqual(r.dropped, 1)
+        self.assertEqual(r.output.replace("\n[... 1 bytes of output dropped ...]\n", ""), "0" * 500)
+
+    def test_the_end_of_a_long_output_is_kept(self):
+        """The verdict (a Check summary, a result line) comes last: a flood before it must
+        not push it out."""
+        r = proc.run(["sh", "-c", "yes chatter | head -c 100000; echo; echo VERDICT"], 10, cap=4096)
+        self.assertTrue(r.output.startswith("chatter\n"))
+        self.assertTrue(r.output.rstrip().endswith("VERDICT"))
+        self.assertGreater(r.dropped, 90000)
 
 
 class Dependencies(unittest.TestCase):

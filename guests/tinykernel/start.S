@@ -29,10 +29,11 @@ _start:
     bl      kmain
 2:  b       2b
 
-/* Every exception saves r0-r12 and lr, then calls trap_entry(kind, frame). */
+/* Every exception saves r0-r12, lr and spsr (a 64-byte frame: 60 used, 4 of
+ * padding to keep the stack 8-byte aligned for C), then calls trap_entry(kind, frame). */
 .macro vec kind
     .align 5
-    sub     sp, sp, #8
+    sub     sp, sp, #12
     push    {r0-r12}
     str     lr, [sp, #52]
     mrs     r0, spsr
@@ -45,7 +46,7 @@ _start:
     msr     spsr_cxsf, r0
     pop     {r0-r12}
     ldr     lr, [sp]
-    add     sp, sp, #8
+    add     sp, sp, #12
     movs    pc, lr
 .endm
 

@@ -1,4 +1,5 @@
 /* Builds the guest's device tree: the machine minivmm presents (RAM, chosen/bootargs) in DTB form. */
+#include <minivmm/console.h>
 #include <minivmm/fdt.h>
 #include <minivmm/guest_dt.h>
 
@@ -20,7 +21,9 @@ int guest_dt_build(struct vm *vm)
     fdt_prop_str(&w, "bootargs", vm->bootargs);
     fdt_end_node(&w);
 
-    fdt_begin_node(&w, "memory@40000000");
+    char memnode[24];
+    mv_snprintf(memnode, sizeof(memnode), "memory@%x", vm->ram_ipa);
+    fdt_begin_node(&w, memnode);
     fdt_prop_str(&w, "device_type", "memory");
     uint8_t reg[8] = {
         (uint8_t)(vm->ram_ipa >> 24), (uint8_t)(vm->ram_ipa >> 16), (uint8_t)(vm->ram_ipa >> 8),

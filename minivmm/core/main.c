@@ -18,7 +18,8 @@ static void parse_options(struct vmm_options *o)
     static char line[CMDLINE_PATH_MAX + CMDLINE_ARGS_MAX + 256];
     char err[256];
     if (host_cmdline(line, sizeof(line))) {
-        printk("minivmm: cannot read the command line from the host\n");
+        printk("minivmm: cannot read the command line from the host (longer than %u bytes?)\n",
+               (unsigned)sizeof(line) - 1);
         host_exit(MV_EXIT_USAGE);
     }
     if (cmdline_parse(line, o, err, sizeof(err))) {

@@ -92,12 +92,20 @@ PROGRAM(lab1_reset, "lab1-reset", "lab 1: PSCI SYSTEM_RESET reboots the guest")
 {
     const char *t = "lab1-reset";
     uint32_t smcs = hvc1(MV_HC_EXIT_COUNT, EC_SMC);
+    uint32_t tpidr, sctlr;
     if (smcs == 0) {
-        kprintf("lab1-reset: first boot, calling SYSTEM_RESET\n");
+        kprintf("lab1-reset: first boot, changing TPIDRURW and SCTLR.A, calling SYSTEM_RESET\n");
+        __asm__ volatile("mcr p15, 0, %0, c13, c0, 2" ::"r"(0x1234abcdu));
+        __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(sctlr));
+        __asm__ volatile("mcr p15, 0, %0, c1, c0, 0\n\tisb" ::"r"(sctlr | 2u));
         smc3(PSCI_SYSTEM_RESET, 0, 0, 0);
         CHECK(t, 0, "SYSTEM_RESET returned to the guest");
     }
     CHECK(t, smcs == 1, "booted with %u SMC exits behind it, expected 1", (unsigned)smcs);
+    __asm__ volatile("mrc p15, 0, %0, c13, c0, 2" : "=r"(tpidr));
+    __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(sctlr));
+    CHECK(t, tpidr != 0x1234abcdu, "TPIDRURW survived the reset");
+    CHECK(t, !(sctlr & 2u), "SCTLR.A survived the reset");
     kprintf("lab1-reset: second boot\n");
     test_pass(t);
     return 0;

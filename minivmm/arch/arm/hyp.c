@@ -39,7 +39,10 @@ extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
  * accesses (HDCR.TDA), which no lab handles yet. */
 #define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC)
 #define GUEST_HSTR ((1u << 0) | (1u << 15))
-#define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA)
+/* PMU accesses trap too (HDCR.TPM/TPMCR): no lab emulates a PMU, and a guest
+ * must not program the host's counters. */
+#define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA | HDCR_TPM | HDCR_TPMCR)
+#define HDCR_HPMN_MASK 0x1fu
 
 /* Called by boot.S, before any Hyp register is touched, when QEMU did not start us in Hyp mode. */
 void arch_wrong_mode(uint32_t mode) NORETURN;
@@ -61,6 +64,27 @@ void arch_vmm_range(uint32_t *start, uint32_t *end)
     *end = (uint32_t)(uintptr_t)__vmm_end;
 }
 
+/* The guest's PL1 registers live in the CPU: keep their values from the first
+ * boot, and put them back on a reset, so a rebooted guest starts as the first
+ * one did (MMU off, its vectors, no stale translations). */
+static void reset_guest_cp15(struct arch_vcpu *a)
+{
+    _Static_assert(G_CP15_COUNT <= ARRAY_SIZE(a->cp15_at_boot), "cp15_at_boot is too small");
+    if (!a->cp15_saved) {
+        for (int i = 0; i < G_CP15_COUNT; i++)
+            a->cp15_at_boot[i] = guest_cp15_read((enum guest_cp15)i);
+        a->cp15_saved = true;
+        return;
+    }
+    for (int i = 0; i < G_CP15_COUNT; i++)
+        guest_cp15_write((enum guest_cp15)i, a->cp15_at_boot[i]);
+    dsb();
+    tlbi_allnsnh();
+    __asm__ volatile("mcr p15, 0, %0, c7, c5, 0" ::"r"(0) : "memory"); /* ICIALLU */
+    dsb();
+    isb();
+}
+
 /* Linux's ARM boot protocol, which tinykernel follows too: SVC mode with
  * interrupts masked, r0 = 0, r1 = ~0 (no machine number), r2 = the DTB. */
 void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
@@ -71,13 +95,15 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     r->r[2] = dtb;
     r->pc = entry;
     r->cpsr = PSR_MODE_SVC | PSR_A | PSR_I | PSR_F;
+    reset_guest_cp15(&v->arch);
     struct cp15_view host;
     host_cp15_read(&host);
     cp15_view_init(&v->arch.cp15, &host);
     write_hcr(GUEST_HCR);
     if (v->vm->arch.stage2)
         s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
-    write_hdcr(GUEST_HDCR);
+    write_hdcr((read_hdcr() & HDCR_HPMN_MASK) | GUEST_HDCR); /* HPMN: as reset left it */
+    write_hcptr(0); /* no coprocessor traps: the guest owns VFP/NEON (the VMM never uses it) */
     write_hstr(GUEST_HSTR);
     write_vpidr(v->arch.cp15.midr);
     write_vmpidr(v->arch.cp15.mpidr);
@@ -93,7 +119,8 @@ static void read_syndrome(struct vcpu *v)
     v->arch.hpfar = read_hpfar();
 }
 
-/* A warm reset: the same image, booted again; the exit statistics carry on. */
+/* A reset: the same image loaded again, the vCPU and its CP15 state as at the
+ * first boot; the exit statistics carry on. */
 static void reboot(struct vm *vm)
 {
     char err[128];

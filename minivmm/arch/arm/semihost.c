@@ -46,7 +46,8 @@ int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     int32_t n = (int32_t)semihost(SYS_FLEN, &fd);
     uint8_t *buf = n > 0 ? mv_malloc((size_t)n) : NULL;
     if (n <= 0 || !buf) {
-        mv_snprintf(err, errlen, n <= 0 ? "the file is empty" : "no memory for a %d-byte file",
+        mv_snprintf(err, errlen, n < 0 ? "cannot read the file's length"
+                                 : n == 0 ? "the file is empty" : "no memory for a %d-byte file",
                     (int)n);
         semihost(SYS_CLOSE, &fd);
         return -1;

@@ -18,8 +18,9 @@
                                                  takes that exception at the HVC's return address (lab 1) */
 #define MV_HC_TEST_TRANSLATE (MV_HC_BASE + 0x06) /* r1 = IPA; returns the host-physical address behind
                                                     it, or MV_HC_EFAULT if nothing is mapped (lab 2) */
-#define MV_HC_TEST_READ_PA (MV_HC_BASE + 0x07) /* r1 = host-physical address (4-aligned, below the
-                                                  VMM); returns the word there (lab 2) */
+#define MV_HC_TEST_READ_PA (MV_HC_BASE + 0x07) /* r1 = host-physical address, 4-aligned, in
+                                                  [0x40000000, 0x50000000): RAM below the VMM;
+                                                  returns the word there, else EINVAL (lab 2) */
 #define MV_HC_COUNT       8                   /* number of minivmm hypercalls defined so far */
 
 /* Kinds for MV_HC_TEST_INJECT. */

@@ -4,35 +4,56 @@
 #include <minivmm/vm.h>
 #include <arch/traps.h>
 
-/* The functions this VMM implements, for PSCI_FEATURES. */
-static const uint32_t implemented[] = {PSCI_VERSION, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET,
-                                       PSCI_FEATURES};
-
-static uint32_t features(uint32_t fn)
+static uint32_t psci_version(struct vcpu *v)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(implemented); i++)
-        if (implemented[i] == fn)
-            return PSCI_RET_SUCCESS;
-    return (uint32_t)PSCI_RET_NOT_SUPPORTED;
+    (void)v;
+    return PSCI_VERSION_1_0;
+}
+
+static uint32_t psci_features(struct vcpu *v);
+
+static uint32_t psci_system_off(struct vcpu *v)
+{
+    (void)v;
+    printk("minivmm: guest called PSCI SYSTEM_OFF\n");
+    vmm_exit(MV_EXIT_OK);
+}
+
+static uint32_t psci_system_reset(struct vcpu *v)
+{
+    vm_request_reset(v->vm); /* done by the run loop once this exit is over */
+    return PSCI_RET_SUCCESS;
+}
+
+/* The functions this VMM implements; everything else (CPU_ON and friends wait
+ * for SMP guests) is NOT_SUPPORTED. */
+static const struct {
+    uint32_t fn;
+    uint32_t (*call)(struct vcpu *v);
+} calls[] = {
+    {PSCI_VERSION, psci_version},
+    {PSCI_FEATURES, psci_features},
+    {PSCI_SYSTEM_OFF, psci_system_off},
+    {PSCI_SYSTEM_RESET, psci_system_reset},
+};
+
+static int find(uint32_t fn)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(calls); i++)
+        if (calls[i].fn == fn)
+            return (int)i;
+    return -1;
+}
+
+static uint32_t psci_features(struct vcpu *v)
+{
+    return find(vcpu_hc_arg(v, 1)) >= 0 ? PSCI_RET_SUCCESS : (uint32_t)PSCI_RET_NOT_SUPPORTED;
 }
 
 uint32_t psci_call(struct vcpu *v)
 {
-    uint32_t fn = vcpu_hc_arg(v, 0);
-    switch (fn) {
-    case PSCI_VERSION:
-        return PSCI_VERSION_1_0;
-    case PSCI_FEATURES:
-        return features(vcpu_hc_arg(v, 1));
-    case PSCI_SYSTEM_OFF:
-        printk("minivmm: guest called PSCI SYSTEM_OFF\n");
-        vmm_exit(MV_EXIT_OK);
-    case PSCI_SYSTEM_RESET:
-        vm_request_reset(v->vm);
-        return PSCI_RET_SUCCESS;
-    default: /* CPU_ON and friends wait for SMP guests */
-        return (uint32_t)PSCI_RET_NOT_SUPPORTED;
-    }
+    int i = find(vcpu_hc_arg(v, 0));
+    return i >= 0 ? calls[i].call(v) : (uint32_t)PSCI_RET_NOT_SUPPORTED;
 }
 
 enum exit_action handle_smc(struct vcpu *v, uint32_t hsr)

@@ -137,7 +137,7 @@ static unsigned best_level(uint32_t ipa, uint64_t pa, uint64_t left)
 int s2_map(struct s2_pgtable *pt, uint32_t ipa, uint64_t pa, uint32_t size, uint32_t attrs)
 {
     uint64_t end = (uint64_t)ipa + size;
-    if (!range_ok(ipa, size) || pa % S2_PAGE_SIZE || pa + size > (1ull << 40))
+    if (!range_ok(ipa, size) || pa % S2_PAGE_SIZE || size > (1ull << 40) - pa)
         return S2_EINVAL;
     if (!range_is(pt, ipa, end, false))
         return S2_EEXIST;

@@ -51,7 +51,7 @@
 #include <minivmm/types.h>
 
 struct arm_regs {
-    uint32_t r[13];          /* r0-r12 as the guest's current mode sees them (r8-r12: non-FIQ bank) */
+    uint32_t r[13];          /* r0-r12 (r8-r12 of every mode but FIQ, which has r8_fiq[]) */
     uint32_t sp_usr, lr_usr; /* User/System r13, r14 */
     uint32_t pc;             /* where the guest resumes (ELR_hyp) */
     uint32_t cpsr;           /* the guest's CPSR (SPSR_hyp at the exit) */
@@ -80,6 +80,8 @@ struct cp15_view {
 struct arch_vcpu {
     struct arm_regs regs;
     struct cp15_view cp15;  /* what trapped CP15 reads return (lab 1) */
+    uint32_t cp15_at_boot[32]; /* the guest's own CP15 registers at first boot (enum guest_cp15) */
+    bool cp15_saved;
     uint32_t hsr;      /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
 };

@@ -6,7 +6,7 @@
 #include <minivmm/vcpu.h>
 #include <arch/vm.h>
 
-/* ---- LPAE descriptors (ARM ARM B3.6), stage-2 fields (B3.6.2, table B3-? "stage 2 attributes"). */
+/* ---- LPAE descriptors (ARM ARM B3.6), with the stage-2 attribute fields (B3.6.2). */
 #define S2_PAGE_SIZE    0x1000u
 #define S2_L2_BLOCK     0x200000u        /* 2 MiB */
 #define S2_L1_BLOCK     0x40000000u      /* 1 GiB */

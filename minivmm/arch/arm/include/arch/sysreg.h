@@ -93,5 +93,7 @@ DEFINE_SYSREG32(vtcr, 4, c2, c1, 2)
 #define HDCR_TDRA (1u << 11)
 #define HDCR_TDOSA (1u << 10)
 #define HDCR_TDA  (1u << 9)
+#define HDCR_TPM  (1u << 6)
+#define HDCR_TPMCR (1u << 5)
 
 #endif

@@ -30,7 +30,12 @@ struct cp15_access {
 };
 
 /* The guest's own PL1 registers that injection reads and writes. */
-enum guest_cp15 { G_SCTLR, G_VBAR, G_DFSR, G_DFAR, G_IFSR, G_IFAR, G_TTBCR, G_CP15_COUNT };
+enum guest_cp15 {
+    G_SCTLR, G_VBAR, G_DFSR, G_DFAR, G_IFSR, G_IFAR, G_TTBCR,
+    G_TTBR0, G_TTBR1, G_DACR, G_PRRR, G_NMRR, G_CPACR,         /* for a reset (low words) */
+    G_CONTEXTIDR, G_TPIDRURW, G_TPIDRURO, G_TPIDRPRW,
+    G_CP15_COUNT
+};
 uint32_t guest_cp15_read(enum guest_cp15 r);
 void guest_cp15_write(enum guest_cp15 r, uint32_t v);
 
