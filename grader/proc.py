@@ -46,6 +46,16 @@ def _kill_group(pid):
             pass
 
 
+def _echo(chunk):
+    """Copy output to our stdout; False once the reader has gone (`make run | head`)."""
+    try:
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        return True
+    except BrokenPipeError:
+        return False
+
+
 def _exited(pid, timeout):
     """Wait up to timeout for pid to exit, without reaping it: while it is a zombie its
     process group id cannot be given to another run, so _kill_group hits only ours."""
@@ -92,24 +102,25 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None):
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     timed_out = False
-    while True:
-        left = timeout - (time.monotonic() - start)
-        if left <= 0:
-            timed_out = True
-            break
-        if not sel.select(timeout=min(left, 0.5)):
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        if echo:
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.flush()
-        head, tail, dropped = _keep(head, tail, dropped, chunk, cap)
-    if not timed_out:  # output closed: give the process what is left of its time to end
-        timed_out = not _exited(proc.pid, max(timeout - (time.monotonic() - start), 0.1))
-    _kill_group(proc.pid)  # also ends anything it left behind (the pid is not reaped yet)
-    status = proc.wait()
+    try:
+        while True:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=min(left, 0.5)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            if echo:
+                echo = _echo(chunk)
+            head, tail, dropped = _keep(head, tail, dropped, chunk, cap)
+        if not timed_out:  # output closed: give the process what is left of its time to end
+            timed_out = not _exited(proc.pid, max(timeout - (time.monotonic() - start), 0.1))
+    finally:  # whatever happened here (Ctrl-C included), nothing it started outlives the run
+        _kill_group(proc.pid)  # the pid is not reaped yet, so it is still ours
+        status = proc.wait()
     with _live_lock:
         _live.discard(proc.pid)
     sel.close()

@@ -48,6 +48,10 @@ enum exit_action handle_dabt_low(struct vcpu *v, uint32_t hsr)
 enum exit_action handle_iabt_low(struct vcpu *v, uint32_t hsr)
 {
     bool permission = (ISS_FSC(hsr_iss(hsr)) & 0x3c) == FSC_PERMISSION;
+    if (trace_exits)
+        printk("  stage-2 %s fault fetching IPA %#x (VA %#x): prefetch abort injected\n",
+               permission ? "permission" : "translation",
+               s2_fault_ipa(v->arch.hpfar, v->arch.hifar), v->arch.hifar);
     inject_pabt(v, v->arch.hifar, s2_guest_fsr(guest_lpae(), permission, false));
     return EXIT_RESUME;
 }
