@@ -53,7 +53,8 @@ uint64_t *s2_table_va(uint64_t pa);
  * s2_map uses the largest block (1 GiB, 2 MiB) that the alignment of both ipa and pa
  * and the size allow, else 4 KiB pages; it changes nothing if it fails.
  * s2_unmap and s2_protect work on any 4 KiB-aligned part of earlier mappings,
- * splitting blocks as needed; s2_unmap of unmapped pages is not an error. */
+ * splitting blocks as needed; s2_unmap of unmapped pages is not an error.
+ * A physical range beyond 40 bits is S2_EINVAL; s2_translate accepts attrs == NULL. */
 int s2_init(struct s2_pgtable *pt);
 int s2_map(struct s2_pgtable *pt, uint32_t ipa, uint64_t pa, uint32_t size, uint32_t attrs);
 int s2_unmap(struct s2_pgtable *pt, uint32_t ipa, uint32_t size);
