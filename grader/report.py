@@ -45,16 +45,18 @@ def table(outcomes, notes=(), stream=None, colour=None):
 
 
 def save_logs(outcomes, folder):
-    """Write the whole output of every failed test that ran to <folder>/<lab>-<test>.log;
-    returns {test name: path}. Old logs of the same tests are replaced."""
+    """Write the kept output (head and tail, see proc.run) of every failed test that ran
+    to <folder>/<lab>-<test>.log and remove the logs of tests that pass now; returns
+    {test name: path}."""
     folder = pathlib.Path(folder)
     saved = {}
     for o in outcomes:
-        if o.passed or not o.output:
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
         lab = f"lab{o.test.lab.number}" if o.test.lab else "minivmm"
         path = folder / f"{lab}-{o.test.name}.log"
+        if o.passed or not o.output:
+            path.unlink(missing_ok=True)  # an old failure's log must not outlive the failure
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{o.test.name}: {o.reason}\n\n{o.output}")
         saved[o.test.name] = path
     return saved
