@@ -18,6 +18,15 @@ const char *fdt_bootargs(const void *dtb);
 void test_pass(const char *name);
 void test_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint32_t nonce_value(void);
+/* In a test program: report test t as failed (printf-style reason) and return 1 unless cond. */
+#define CHECK(t, cond, ...)              \
+    do {                                 \
+        if (!(cond)) {                   \
+            test_fail((t), __VA_ARGS__); \
+            return 1;                    \
+        }                                \
+    } while (0)
+
 
 /* A program tinykernel can run, chosen with the boot argument run=<name>. */
 struct program {

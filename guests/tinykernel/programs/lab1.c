@@ -26,14 +26,6 @@ static uint32_t smc3(uint32_t fn, uint32_t a1, uint32_t a2, uint32_t a3)
     return r0;
 }
 
-#define CHECK(t, cond, ...)                  \
-    do {                                     \
-        if (!(cond)) {                       \
-            test_fail((t), __VA_ARGS__);     \
-            return 1;                        \
-        }                                    \
-    } while (0)
-
 /* WFE is executed too, but QEMU 7.2 treats it as a hint and never traps it (HCR.TWE). */
 PROGRAM(lab1_wfx, "lab1-wfx", "lab 1: trapped WFI resumes after the instruction")
 {

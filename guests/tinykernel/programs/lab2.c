@@ -11,14 +11,6 @@
 void tk_exec_at(uint32_t addr);
 extern char tk_exec_return[], __kernel_end[];
 
-#define CHECK(t, cond, ...)              \
-    do {                                 \
-        if (!(cond)) {                   \
-            test_fail((t), __VA_ARGS__); \
-            return 1;                    \
-        }                                \
-    } while (0)
-
 static uint32_t translate(uint32_t ipa) { return hvc1(MV_HC_TEST_TRANSLATE, ipa); }
 static uint32_t read_pa(uint32_t pa) { return hvc1(MV_HC_TEST_READ_PA, pa); }
 
