@@ -68,6 +68,19 @@ def integration(ph, jobs):
     report.failure_details(outcomes, logs=report.save_logs(outcomes, ROOT / "build/test-logs"))
     for o in outcomes:
         ph.record(f"integration {o.test.name}", o.passed, "" if o.passed else o.reason)
+    wrong_mode(ph, jobs)
+
+
+def wrong_mode(ph, jobs):
+    """QEMU without virtualization=on starts minivmm in SVC mode: it must say so and stop
+    with status 70, not hang touching Hyp registers."""
+    variant = "skel" if HANDOUT else "sol"
+    argv = [a.replace("virtualization=on,", "") for a in
+            qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf")]
+    r = proc.run(argv, 30, cwd=ROOT)
+    ok = r.status == 70 and "not Hyp (0x1a): run QEMU with -M virt,virtualization=on" in r.output
+    ph.record("integration wrong-mode (no virtualization=on)", ok,
+              "" if ok else f"status {r.status}: {runner._tail(r.output, 5)}")
 
 
 def validity(ph, jobs):
