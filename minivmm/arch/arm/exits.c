@@ -56,6 +56,10 @@ enum exit_action arch_dispatch_trap(struct vcpu *v, uint32_t hsr)
         printk("[exit %llu] %-8s ec=%#04x pc=%08x hsr=%08x\n", (unsigned long long)v->stats.total,
                exit_class_name(ec), ec, v->arch.regs.pc, hsr);
     ec_handler h = ec_handlers[ec];
+    if (h && !hsr_cond_passed(hsr, v->arch.regs.cpsr)) {
+        arm_advance_pc(&v->arch.regs, hsr); /* trapped although its condition failed */
+        return EXIT_RESUME;
+    }
     return h ? h(v, hsr) : EXIT_UNHANDLED;
 }
 

@@ -261,6 +261,54 @@ START_TEST(test_stats_print)
 }
 END_TEST
 
+/* Condition checks of trapped instructions, against the ARM ARM's condition table. */
+static uint32_t cp15_trap(bool cv, uint32_t cond)
+{
+    return 0x03u << HSR_EC_SHIFT | HSR_IL | (cv ? 1u << 24 : 0) | cond << 20;
+}
+
+static uint32_t flags(bool n, bool z, bool c, bool v)
+{
+    return (uint32_t)n << 31 | (uint32_t)z << 30 | (uint32_t)c << 29 | (uint32_t)v << 28;
+}
+
+/* An independent evaluation of each condition (ARM ARM A8.3, table A8-1). */
+static bool holds(uint32_t cond, bool n, bool z, bool c, bool v)
+{
+    bool r;
+    switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = c; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = c && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = !z && n == v; break;
+    default: return true; /* AL, and 0b1111 (unconditional) */
+    }
+    return (cond & 1) ? !r : r;
+}
+
+START_TEST(test_cond_passed)
+{
+    for (uint32_t cond = 0; cond < 16; cond++)
+        for (uint32_t f = 0; f < 16; f++) {
+            bool n = f & 8, z = f & 4, c = f & 2, v = f & 1;
+            ck_assert_msg(hsr_cond_passed(cp15_trap(true, cond), flags(n, z, c, v)) ==
+                              holds(cond, n, z, c, v),
+                          "cond %u with NZCV %x", cond, f);
+        }
+    /* CV clear outside an IT block: passed, whatever COND holds */
+    ck_assert(hsr_cond_passed(cp15_trap(false, 0), flags(0, 0, 0, 0)));
+    /* CV clear in an IT block: the condition is ITSTATE[7:4] (here NE, IT = 0x18) */
+    uint32_t it_ne = (0x18u & 0xfc) << 8;
+    ck_assert(!hsr_cond_passed(cp15_trap(false, 0), flags(0, 1, 0, 0) | it_ne));
+    ck_assert(hsr_cond_passed(cp15_trap(false, 0), flags(0, 0, 0, 0) | it_ne));
+    /* HVC, SMC and aborts carry no condition */
+    ck_assert(hsr_cond_passed(0x12u << HSR_EC_SHIFT | 1u << 24, flags(0, 0, 0, 0)));
+}
+END_TEST
+
 Suite *exits_suite(void)
 {
     Suite *s = suite_create("exits");
@@ -276,6 +324,7 @@ Suite *exits_suite(void)
     tcase_add_test(tc, test_report_unhandled_reserved);
     tcase_add_test(tc, test_trace);
     tcase_add_test(tc, test_class_names);
+    tcase_add_test(tc, test_cond_passed);
     tcase_add_exit_test(tc, test_poweroff_3, 3);
     tcase_add_exit_test(tc, test_poweroff_0, 0);
     tcase_add_exit_test(tc, test_poweroff_256, 1);

@@ -36,6 +36,31 @@ static inline uint32_t hsr_iss(uint32_t hsr) { return hsr & HSR_ISS_MASK; }
 /* Length in bytes of the trapped instruction. */
 static inline uint32_t hsr_insn_len(uint32_t hsr) { return (hsr & HSR_IL) ? 4 : 2; }
 
+/* Did the trapped instruction pass its condition check? An implementation may trap
+ * a conditional instruction that fails it (ARM ARM B3.13.6: HSR.CV/COND, for the
+ * classes below 0x10); with CV clear, a Thumb instruction's condition comes from
+ * ITSTATE. Such an instruction must do nothing but be stepped over. */
+static inline bool hsr_cond_passed(uint32_t hsr, uint32_t cpsr)
+{
+    /* Bit n of cc_map[cond] is set when cond holds for flags NZCV == n. */
+    static const uint16_t cc_map[16] = {
+        0xF0F0, 0x0F0F, 0xCCCC, 0x3333, 0xFF00, 0x00FF, 0xAAAA, 0x5555, /* EQ NE CS CC MI PL VS VC */
+        0x0C0C, 0xF3F3, 0xAA55, 0x55AA, 0x0A05, 0xF5FA, 0xFFFF, 0xFFFF, /* HI LS GE LT GT LE AL -- */
+    };
+    uint32_t cond;
+    if (hsr_ec(hsr) >= 0x10)
+        return true;
+    if (hsr & (1u << 24)) {
+        cond = (hsr >> 20) & 0xf;
+    } else {
+        uint32_t it = ((cpsr >> 25) & 0x3) | ((cpsr >> 8) & 0xfc);
+        if (!it)
+            return true;
+        cond = it >> 4;
+    }
+    return (cc_map[cond] >> (cpsr >> 28)) & 1;
+}
+
 const char *exit_class_name(uint32_t ec);
 
 #endif
