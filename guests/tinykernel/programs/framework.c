@@ -42,3 +42,42 @@ PROGRAM(exitcode, "exitcode", "power off with code 42")
 {
     return 42;
 }
+
+/* A hostile guest: thousands of hypercalls with random numbers and arguments.
+ * The VMM must answer each (an error is fine) and keep running. */
+static uint32_t rng_state;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+PROGRAM(hostile, "hostile", "random hypercalls with random arguments: the VMM must survive")
+{
+    static const uint32_t safe[] = {MV_HC_NOP, MV_HC_EXIT_COUNT, MV_HC_TEST_TRANSLATE,
+                                    MV_HC_TEST_READ_PA, 0x84000000u, 0x8400000au, 0x84000003u};
+    rng_state = nonce_value() | 1;
+    unsigned answered = 0;
+    for (int i = 0; i < 3000; i++) {
+        uint32_t r = rng(), fn;
+        switch (r % 4) {
+        case 0: fn = safe[rng() % (sizeof(safe) / sizeof(safe[0]))]; break;
+        case 1: fn = MV_HC_BASE + (rng() & 0xffff); break;  /* mostly unknown vendor calls */
+        case 2: fn = rng(); break;                          /* anything at all */
+        default: fn = MV_HC_WRITE; break;
+        }
+        if (fn == MV_HC_POWEROFF || fn == MV_HC_TEST_INJECT || fn == 0x84000008u ||
+            fn == 0x84000009u)
+            continue; /* the calls that end, reboot or redirect the guest on purpose */
+        uint32_t a1 = rng(), a2 = fn == MV_HC_WRITE ? rng() % 64 : rng(), a3 = rng();
+        if (fn == MV_HC_WRITE && (rng() & 1))
+            a1 = 0x40000000u + (rng() % (64u << 20)); /* sometimes inside RAM */
+        hvc3(fn, a1, a2, a3);
+        answered++;
+    }
+    kprintf("\nhostile: %u random hypercalls answered\n", answered);
+    test_pass("hostile");
+    return 0;
+}
