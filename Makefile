@@ -106,7 +106,7 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
              minivmm/arch/arm/cp15_view.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
              $(filter %.c,$(STUDENT_FILES)) \
-             minivmm/tests/unit/host_stubs.c
+             minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c
 HOST_SRCS := $(sort $(HOST_SRCS))
 HOSTLINK  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
 HOSTFLAGS := $(HOSTLINK) -MMD -MP

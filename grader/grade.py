@@ -1,12 +1,11 @@
 """Grading: choose each student file (submission, reference or skeleton), build a clean tree, run and score."""
 import dataclasses
-import pathlib
 import subprocess
 import sys
 import tempfile
 import time
 
-from . import manifest, report, runner, tree
+from . import manifest, proc, report, runner, tree
 
 
 @dataclasses.dataclass
@@ -73,9 +72,9 @@ def _progress(total):
 def _broken_files(kit, files, jobs):
     """The student files that do not compile on their own (make -k, one object each)."""
     objs = {f: [f"build/skel/vmm/{f}.o", f"build/skel/host/{f}.o"] for f in files}
-    proc_args = ["make", "-C", str(kit), "-k", f"-j{jobs}", "SOLUTIONS=0", "SUBMISSION="]
-    runner.proc.run(proc_args + [o for os_ in objs.values() for o in os_], runner.BUILD_TIMEOUT)
-    return [f for f, os_ in objs.items() if not all((kit / o).is_file() for o in os_)]
+    argv = ["make", "-C", str(kit), "-k", f"-j{jobs}", "SOLUTIONS=0", "SUBMISSION="]
+    proc.run(argv + [o for pair in objs.values() for o in pair], runner.BUILD_TIMEOUT)
+    return [f for f, pair in objs.items() if not all((kit / o).is_file() for o in pair)]
 
 
 def _skeleton(f):

@@ -62,7 +62,7 @@ def _parse_test(raw, where, default_graded=True):
     unknown = set(raw) - fields
     if unknown:
         raise ManifestError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    name = _require(raw, "name", str, where)
+    _require(raw, "name", str, where)
     kind = _require(raw, "kind", str, where)
     if kind not in KINDS:
         raise ManifestError(f"{where}: kind '{kind}' is not one of {', '.join(KINDS)}")

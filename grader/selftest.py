@@ -5,7 +5,6 @@ with the reference solution and fails when lab N's files are the skeleton (all o
 labs being the reference), so no test passes on a stub and none is impossible."""
 import argparse
 import os
-import pathlib
 import re
 import subprocess
 import sys
