@@ -46,7 +46,7 @@ ARMFLAGS := -Wno-format -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-a
             -fno-builtin -nostdlib -O2 -g -MMD -MP
 
 # ---- minivmm (the hypervisor, runs in Hyp mode)
-VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*.c \
+VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*.c minivmm/devices/*.c \
                               minivmm/arch/arm/*.c minivmm/arch/arm/*.S))
 VMM_OBJS := $(VMM_SRCS:%=$(B)/vmm/%.o)
 VMM_ELF  := $(B)/minivmm.elf
@@ -102,7 +102,8 @@ $(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
 HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
-             minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c \
+             minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/mmio.c \
+             minivmm/devices/testdev.c \
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
              minivmm/arch/arm/cp15_view.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
              $(filter %.c,$(STUDENT_FILES)) \

@@ -7,7 +7,7 @@ import tomllib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KINDS = ("unit", "qemu")
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
-               "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool}
+               "stdin": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool}
 
 
 class ManifestError(Exception):
@@ -26,6 +26,7 @@ class Test:
     vmm_opts: str = ""        # qemu: extra minivmm options
     guest_args: str = ""      # qemu: extra guest boot arguments
     guest: str = ""           # qemu: guest ELF (default: the tinykernel build)
+    stdin: str = ""           # qemu: what the grader types on the guest's console
     expect_exit: int = 0      # qemu: the status QEMU must end with
     expect: list = dataclasses.field(default_factory=list)   # substrings the output must contain
     proof: bool = True        # qemu: require the nonce-bound "MVTEST <program> PASS" line

@@ -90,14 +90,26 @@ def _keep(head, tail, dropped, chunk, cap):
     return head, tail, dropped
 
 
-def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None):
-    """Run argv with no stdin; stop it (and every process it started) at the timeout."""
+def _feed(proc, data):
+    """Write data to the process's stdin, then close it; a process that exits first just misses it."""
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except OSError:
+        pass
+
+
+def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None):
+    """Run argv with stdin bytes (or none); stop it (and every process it started) at the timeout."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
                             env=None if env is None else {**os.environ, **env})
     with _live_lock:
         _live.add(proc.pid)
+    if stdin is not None:  # from a thread: a full pipe must not stop the output being read
+        threading.Thread(target=_feed, args=(proc, stdin), daemon=True).start()
     head, tail, dropped = bytearray(), bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)

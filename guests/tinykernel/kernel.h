@@ -13,6 +13,21 @@ void poweroff(int code) __attribute__((noreturn));
 const char *bootarg(const char *key, char *buf, size_t size);
 /* /chosen/bootargs of the device tree at dtb, or NULL. */
 const char *fdt_bootargs(const void *dtb);
+/* Base address of the first device whose "compatible" is compatible, or 0. */
+uint32_t fdt_device(const void *dtb, const char *compatible);
+/* The device tree the VMM passed at boot. */
+extern const void *boot_dtb;
+
+/* Pseudo-random numbers for hostile-guest tests (xorshift32, rand.c): seed, then draw. */
+void rng_seed(uint32_t seed);
+uint32_t rng(void);
+
+/* The PL011 driver (uart.c): the console once the VMM has a UART (lab 3). */
+extern uint32_t uart_base;           /* 0 while there is none */
+void uart_init(uint32_t base);
+void uart_putc(char c);
+/* The next received character, or -1 after polls polls of FR found none. */
+int uart_getc(unsigned polls);
 
 /* Test results. A result line is bound to the run's nonce (see results.c). */
 void test_pass(const char *name);

@@ -41,13 +41,21 @@ static void list_programs(void)
     kprintf("\n");
 }
 
+const void *boot_dtb;
+
 void kmain(const void *dtb)
 {
     char name[32];
     uint32_t cpsr;
+    boot_dtb = dtb;
+    uint32_t uart = fdt_device(dtb, "arm,pl011");
+    if (uart)
+        uart_init(uart); /* lab 3: a real console from here on */
     __asm__ volatile("mrs %0, cpsr" : "=r"(cpsr));
     kprintf("tinykernel: ARMv7 guest kernel, running in mode %#x (SVC) under minivmm\n",
             (unsigned)(cpsr & 0x1f));
+    if (uart)
+        kprintf("tinykernel: console on the PL011 at %#x\n", (unsigned)uart);
     args = fdt_bootargs(dtb);
     if (!args) {
         kprintf("tinykernel: no device tree at %p: the VMM must pass its address in r2\n", dtb);

@@ -23,15 +23,25 @@ static int opt_trace(struct vmm_options *o, const char *v)
     return 0;
 }
 
-static int opt_stats(struct vmm_options *o, const char *v)
+static int on_off(const char *v, bool *flag)
 {
     if (!strcmp(v, "on"))
-        o->stats = true;
+        *flag = true;
     else if (!strcmp(v, "off"))
-        o->stats = false;
+        *flag = false;
     else
         return -1;
     return 0;
+}
+
+static int opt_stats(struct vmm_options *o, const char *v)
+{
+    return on_off(v, &o->stats);
+}
+
+static int opt_dcache(struct vmm_options *o, const char *v)
+{
+    return on_off(v, &o->decode_cache);
 }
 
 static int opt_mem(struct vmm_options *o, const char *v)
@@ -54,6 +64,7 @@ static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
     {"stats", "on|off", "print exit statistics when the guest stops (default on)", opt_stats},
     {"mem", "1-128", "guest RAM in MiB (default 64)", opt_mem},
+    {"dcache", "on|off", "cache decoded MMIO instructions (lab 3, default on)", opt_dcache},
 };
 
 void cmdline_usage(void)
@@ -140,7 +151,7 @@ static int copy_guest_args(const char *p, struct vmm_options *o, char *err, size
 
 int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t errlen)
 {
-    *o = (struct vmm_options){.stats = true, .mem_mib = GUEST_RAM_DEFAULT_MIB};
+    *o = (struct vmm_options){.stats = true, .decode_cache = true, .mem_mib = GUEST_RAM_DEFAULT_MIB};
     char word[CMDLINE_PATH_MAX];
     bool too_long;
     const char *p = line;

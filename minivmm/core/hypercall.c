@@ -66,6 +66,14 @@ static uint32_t hc_test_read_pa(struct vcpu *v)
     return value;
 }
 
+static uint32_t hc_test_mmio_stat(struct vcpu *v)
+{
+    uint32_t value;
+    if (arch_test_mmio_stat(v->vm, vcpu_hc_arg(v, 1), &value))
+        return (uint32_t)MV_HC_EINVAL;
+    return value;
+}
+
 /* Indexed by function number - MV_HC_BASE. */
 static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_NOP - MV_HC_BASE] = hc_nop,
@@ -76,6 +84,7 @@ static const hc_fn hypercalls[MV_HC_COUNT] = {
     [MV_HC_TEST_INJECT - MV_HC_BASE] = hc_test_inject,
     [MV_HC_TEST_TRANSLATE - MV_HC_BASE] = hc_test_translate,
     [MV_HC_TEST_READ_PA - MV_HC_BASE] = hc_test_read_pa,
+    [MV_HC_TEST_MMIO_STAT - MV_HC_BASE] = hc_test_mmio_stat,
 };
 
 enum exit_action hypercall_dispatch(struct vcpu *v)

@@ -57,7 +57,9 @@ void vmm_main(void)
     vm->ram_ipa = GUEST_RAM_BASE;
     vm->ram_size = opt.mem_mib << 20;
     vm->ram_host = arch_guest_ram(vm->ram_ipa, vm->ram_size);
+    vm->decode_cache = opt.decode_cache;
     arch_vm_init(vm);
+    arch_vm_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
     load_guest(vm, opt.guest);
     printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,

@@ -11,8 +11,10 @@ bool vmm_print_stats = true;
 
 void vmm_exit(int status)
 {
-    if (current_vm && vmm_print_stats)
+    if (current_vm && vmm_print_stats) {
         stats_print(&current_vm->vcpu.stats);
+        arch_print_stats(current_vm);
+    }
     host_exit(status);
 }
 

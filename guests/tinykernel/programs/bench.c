@@ -42,6 +42,20 @@ static void op_s2fault(void) /* the VMM's own memory: a stage-2 fault, injected 
     (void)*(volatile uint32_t *)0x50000000u;
 }
 
+/* Lab 3: the same loads from RAM and from the test device (ISV set for LDR,
+ * clear for LDRD, which the VMM fetches and decodes). */
+static volatile uint32_t ram_words[2];
+static uint32_t testdev_base;
+
+static void op_ram_ldr(void) { (void)ram_words[0]; }
+static void op_mmio_ldr(void) { (void)*(volatile uint32_t *)testdev_base; }
+static void ldrd_from(uint32_t addr)
+{
+    __asm__ volatile("ldrd r2, r3, [%0]" ::"r"(addr) : "r2", "r3", "memory");
+}
+static void op_ram_ldrd(void) { ldrd_from((uint32_t)(uintptr_t)ram_words); }
+static void op_mmio_ldrd(void) { ldrd_from(testdev_base); }
+
 static uint32_t skip_fault(int kind, struct trap_frame *f)
 {
     if (kind == 1)
@@ -69,6 +83,13 @@ PROGRAM(bench, "bench", "instructions per exit round trip, next to a plain funct
     kprintf("BENCH wfi %u\n", (unsigned)measure(op_wfi));
     kprintf("BENCH undef %u\n", (unsigned)measure(op_undef));
     kprintf("BENCH s2fault %u\n", (unsigned)measure(op_s2fault));
+    testdev_base = fdt_device(boot_dtb, "minivmm,testdev");
+    if (testdev_base) { /* lab 3 */
+        kprintf("BENCH ram_ldr %u\n", (unsigned)measure(op_ram_ldr));
+        kprintf("BENCH ram_ldrd %u\n", (unsigned)measure(op_ram_ldrd));
+        kprintf("BENCH mmio_isv %u\n", (unsigned)measure(op_mmio_ldr));
+        kprintf("BENCH mmio_decode %u\n", (unsigned)measure(op_mmio_ldrd));
+    }
     trap_hook = 0;
     return 0;
 }

@@ -4,7 +4,11 @@
 
 PROGRAM(demo, "demo", "a tour of a guest's exits")
 {
-    kprintf("demo: each line you read is one hypercall (HVC): an exit to minivmm and back\n");
+    if (uart_base)
+        kprintf("demo: each character you read is one store to the guest's PL011 (lab 3): a stage-2 "
+                "fault (DABT_LOW) that minivmm emulates\n");
+    else
+        kprintf("demo: each line you read is one hypercall (HVC): an exit to minivmm and back\n");
     for (int i = 0; i < 3; i++)
         hvc1(MV_HC_NOP, 0);
     kprintf("demo: made 3 NOP hypercalls; minivmm counts every exit by class\n");

@@ -45,20 +45,12 @@ PROGRAM(exitcode, "exitcode", "power off with code 42")
 
 /* A hostile guest: thousands of hypercalls with random numbers and arguments.
  * The VMM must answer each (an error is fine) and keep running. */
-static uint32_t rng_state;
-static uint32_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
-}
 
 PROGRAM(hostile, "hostile", "random hypercalls with random arguments: the VMM must survive")
 {
     static const uint32_t safe[] = {MV_HC_NOP, MV_HC_EXIT_COUNT, MV_HC_TEST_TRANSLATE,
                                     MV_HC_TEST_READ_PA, 0x84000000u, 0x8400000au, 0x84000003u};
-    rng_state = nonce_value() | 1;
+    rng_seed(nonce_value());
     unsigned answered = 0;
     for (int i = 0; i < 3000; i++) {
         uint32_t r = rng(), fn;

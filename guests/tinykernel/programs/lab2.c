@@ -105,10 +105,10 @@ PROGRAM(lab2_rom, "lab2-rom", "lab 2: the ROM reads, refuses writes (permission 
     return 0;
 }
 
-PROGRAM(lab2_probe, "lab2-probe", "lab 2: the VMM's memory, the real UART and empty space fault as external aborts")
+PROGRAM(lab2_probe, "lab2-probe", "lab 2: the VMM's memory, the board's devices and empty space fault as external aborts")
 {
     const char *t = "lab2-probe";
-    static const uint32_t probes[] = {0x50000000u, 0x50001000u, 0x09000000u, 0x7ffffff0u, 0x3ffffffcu};
+    static const uint32_t probes[] = {0x50000000u, 0x50001000u, 0x0a000000u, 0x7ffffff0u, 0x3ffffffcu};
     uint32_t before = hvc1(MV_HC_EXIT_COUNT, EC_DABT);
     trap_hook = abort_hook;
     for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {

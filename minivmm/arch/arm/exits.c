@@ -1,7 +1,9 @@
 /* Exit dispatch for ARMv7: one handler per HSR exception class, in a table; a trace line per exit on demand. */
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
+#include <minivmm/vm.h>
 #include <arch/hsr.h>
+#include <arch/mmio_emul.h>
 #include <arch/stage2.h>
 #include <arch/traps.h>
 
@@ -22,6 +24,19 @@ static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
     return hypercall_dispatch(v);
 }
 
+/* A stage-2 data abort is a device access when a device claims the IPA (lab 3);
+ * anything else is the guest touching memory it does not have (lab 2). */
+static enum exit_action handle_dabt(struct vcpu *v, uint32_t hsr)
+{
+    if (lab3_mmio_enabled && v->vm->mmio.count) {
+        uint32_t ipa = s2_fault_ipa(v->arch.hpfar, v->arch.hdfar);
+        enum exit_action a = mmio_handle_abort(v, hsr, ipa);
+        if (a != EXIT_UNHANDLED)
+            return a;
+    }
+    return handle_dabt_low(v, hsr);
+}
+
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_WFI_WFE] = handle_wfx,    /* lab 1 */
@@ -29,7 +44,7 @@ static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_HVC] = handle_hvc,
     [EC_SMC] = handle_smc,        /* lab 1 */
     [EC_IABT_LOW] = handle_iabt_low, /* lab 2 */
-    [EC_DABT_LOW] = handle_dabt_low, /* lab 2 */
+    [EC_DABT_LOW] = handle_dabt,  /* labs 2 and 3 */
 };
 
 static const char *const ec_names[EXIT_CLASSES] = {

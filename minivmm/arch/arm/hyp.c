@@ -125,6 +125,7 @@ static void reboot(struct vm *vm)
 {
     char err[128];
     printk("minivmm: guest reset\n");
+    arch_vm_devices_reset(vm);
     if (vm_boot(vm, err, sizeof(err)))
         panic("cannot reboot the guest: %s", err);
 }

@@ -17,3 +17,13 @@ void console_putc(char c)
         ;
     *uart_reg(UART_DR) = (uint8_t)c;
 }
+
+#define FR_RXFE (1u << 4)
+
+/* A character typed on the host's terminal, or -1 if none is waiting. */
+int console_getc(void)
+{
+    if (*uart_reg(UART_FR) & FR_RXFE)
+        return -1;
+    return (int)(*uart_reg(UART_DR) & 0xff);
+}

@@ -14,6 +14,13 @@ uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
 struct vm;
 /* Build the guest's physical memory map (stage-2 tables on ARM) for vm's RAM. */
 void arch_vm_init(struct vm *vm);
+/* Create the guest's devices on vm->mmio (lab 3), reset them with the guest,
+ * and print their part of the statistics at the end. */
+void arch_vm_devices(struct vm *vm);
+void arch_vm_devices_reset(struct vm *vm);
+void arch_print_stats(const struct vm *vm);
+/* Test hypercall: one of lab 3's counters (MV_MMIO_STAT_*); 0, or -1 if unknown. */
+int arch_test_mmio_stat(struct vm *vm, uint32_t which, uint32_t *value);
 /* Test hypercalls: the host-physical address behind ipa, and a word of host
  * memory outside the VMM. Return 0, or -1 when there is none. */
 int arch_test_translate(struct vm *vm, uint32_t ipa, uint32_t *pa);

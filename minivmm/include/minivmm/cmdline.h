@@ -10,6 +10,7 @@
 struct vmm_options {
     bool trace_exits;         /* trace=exits: print every exit */
     bool stats;               /* stats=on|off: exit statistics at shutdown */
+    bool decode_cache;        /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
     bool help;                /* help: print usage and stop */
     uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
     char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF */

@@ -14,6 +14,8 @@ int mv_snprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Print to the VMM console (the board UART on the target, stdout on the host). */
 void printk(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void console_putc(char c);
+/* A character from the host's terminal, or -1 if none is waiting (never blocks). */
+int console_getc(void);
 void console_write(const char *s, size_t len);
 
 #endif

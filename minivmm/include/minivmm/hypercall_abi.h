@@ -21,12 +21,21 @@
 #define MV_HC_TEST_READ_PA (MV_HC_BASE + 0x07) /* r1 = host-physical address, 4-aligned, in
                                                   [0x40000000, 0x50000000): RAM below the VMM;
                                                   returns the word there, else EINVAL (lab 2) */
-#define MV_HC_COUNT       8                   /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_MMIO_STAT (MV_HC_BASE + 0x08) /* r1 = MV_MMIO_STAT_*; returns that lab 3 counter's
+                                                    low 32 bits, or EINVAL (lab 3) */
+#define MV_HC_COUNT       9                   /* number of minivmm hypercalls defined so far */
 
 /* Kinds for MV_HC_TEST_INJECT. */
 #define MV_FAULT_UNDEF 0
 #define MV_FAULT_DABT  1
 #define MV_FAULT_PABT  2
+
+/* Counters for MV_HC_TEST_MMIO_STAT. */
+#define MV_MMIO_STAT_ISV      0  /* device accesses decoded from the syndrome */
+#define MV_MMIO_STAT_DECODED  1  /* ... fetched and decoded */
+#define MV_MMIO_STAT_REFUSED  2  /* ... refused with an abort */
+#define MV_MMIO_STAT_HITS     3  /* decode cache hits */
+#define MV_MMIO_STAT_MISSES   4  /* decode cache misses */
 
 /* Return values in r0 (as signed 32-bit numbers), SMCCC-compatible. */
 #define MV_HC_OK             0

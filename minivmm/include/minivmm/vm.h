@@ -2,8 +2,11 @@
 #ifndef MINIVMM_VM_H
 #define MINIVMM_VM_H
 
+#include "mmio.h"
 #include "types.h"
 #include "vcpu.h"
+#include <devices/testdev.h>
+#include <devices/vpl011.h>
 #include <arch/vm.h>
 
 #define GUEST_RAM_BASE   0x40000000u        /* guest-physical (IPA) base of RAM */
@@ -22,6 +25,10 @@ struct vm {
     const uint8_t *image; /* the guest ELF as read from the host, kept for a reset */
     size_t image_len;
     bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
+    bool decode_cache;    /* dcache=on: keep decoded MMIO instructions (lab 3) */
+    struct mmio_bus mmio; /* the devices' guest-physical regions (lab 3) */
+    struct vpl011 uart;   /* the guest's UART (lab 3) */
+    struct testdev testdev; /* minivmm's MMIO test device */
     struct vcpu vcpu;     /* one vCPU until SMP guests exist */
     struct arch_vm arch;  /* stage-2 tables and the like (arch/<arch>/) */
 };

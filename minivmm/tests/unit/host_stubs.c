@@ -4,6 +4,8 @@
 #include <string.h>
 #include "host_stubs.h"
 #include <arch/traps.h>
+#include <arch/mmio_emul.h>
+#include <minivmm/arch.h>
 
 char console_buf[CONSOLE_BUF_SIZE];
 size_t console_len;
@@ -55,3 +57,44 @@ void guest_cp15_write(enum guest_cp15 r, uint32_t v)
 uint32_t host_sysreg_hcr, host_sysreg_vtcr;
 uint64_t host_sysreg_vttbr;
 unsigned host_tlb_flushes;
+
+/* Lab 3: instruction fetches read host_code, placed at guest VA host_code_va. */
+uint8_t host_code[HOST_CODE_SIZE];
+uint32_t host_code_va;
+unsigned host_fetches;
+
+static int host_fetch(uint32_t va, void *out, uint32_t len)
+{
+    if (va < host_code_va || va - host_code_va > HOST_CODE_SIZE - len || va % len)
+        return -1;
+    memcpy(out, host_code + (va - host_code_va), len);
+    host_fetches++;
+    return 0;
+}
+
+int guest_fetch16(struct vcpu *v, uint32_t va, uint16_t *hw)
+{
+    (void)v;
+    return host_fetch(va, hw, 2);
+}
+
+int guest_fetch32(struct vcpu *v, uint32_t va, uint32_t *word)
+{
+    (void)v;
+    return host_fetch(va, word, 4);
+}
+
+const char *host_console_input;
+
+int console_getc(void)
+{
+    if (!host_console_input || !*host_console_input)
+        return -1;
+    return (unsigned char)*host_console_input++;
+}
+
+/* The lab 3 statistics need the board's devices, which the host does not have. */
+void arch_print_stats(const struct vm *vm)
+{
+    (void)vm;
+}

@@ -1,4 +1,4 @@
-/* What the host stubs expose to Check tests: the captured console output. */
+/* What the host stubs expose to Check tests: the captured console output, guest CP15 and code, console input. */
 #ifndef HOST_STUBS_H
 #define HOST_STUBS_H
 
@@ -12,5 +12,14 @@ void console_reset(void);
 
 #include <stdint.h>
 extern uint32_t host_guest_cp15[]; /* indexed by enum guest_cp15 (arch/traps.h) */
+
+/* Lab 3: guest code that guest_fetch16/32 read, at guest virtual address
+ * host_code_va; host_fetches counts the fetches (a decode cache saves them). */
+#define HOST_CODE_SIZE 256
+extern uint8_t host_code[HOST_CODE_SIZE];
+extern uint32_t host_code_va;
+extern unsigned host_fetches;
+/* What console_getc() returns next: the characters of host_console_input, then -1. */
+extern const char *host_console_input;
 
 #endif

@@ -10,5 +10,6 @@ Suite *elf_suite(void);
 Suite *exits_suite(void);
 Suite *fdt_suite(void);
 Suite *alloc_suite(void);
+Suite *mmio_suite(void);
 
 #endif

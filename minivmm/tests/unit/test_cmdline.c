@@ -62,6 +62,19 @@ START_TEST(test_trace_and_stats)
 }
 END_TEST
 
+START_TEST(test_dcache)
+{
+    ck_assert_int_eq(parse("minivmm g.elf"), 0);
+    ck_assert(o.decode_cache); /* on by default */
+    ck_assert_int_eq(parse("minivmm dcache=off g.elf"), 0);
+    ck_assert(!o.decode_cache);
+    ck_assert_int_eq(parse("minivmm dcache=off dcache=on g.elf"), 0);
+    ck_assert(o.decode_cache);
+    ck_assert_int_eq(parse("minivmm dcache=1 g.elf"), -1);
+    ck_assert_ptr_nonnull(strstr(err, "dcache"));
+}
+END_TEST
+
 START_TEST(test_mem_accepted)
 {
     ck_assert_int_eq(parse("minivmm mem=1 g.elf"), 0);
@@ -213,6 +226,7 @@ Suite *cmdline_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_program_name_skipped);
     tcase_add_test(tc, test_trace_and_stats);
+    tcase_add_test(tc, test_dcache);
     tcase_add_test(tc, test_mem_accepted);
     tcase_add_test(tc, test_mem_refused);
     tcase_add_test(tc, test_unknown_option);

@@ -298,6 +298,29 @@ START_TEST(test_guest_dt)
 }
 END_TEST
 
+/* Each device on the MMIO bus with a "compatible" gets a node; one without does not. */
+START_TEST(test_guest_dt_devices)
+{
+    static const struct mmio_ops uart = {"pl011", "arm,pl011", NULL, NULL};
+    static const struct mmio_ops hidden = {"hidden", NULL, NULL, NULL};
+    ck_assert_int_eq(mmio_register(&vm->mmio, 0x09000000u, 0x1000, &uart, NULL), 0);
+    ck_assert_int_eq(mmio_register(&vm->mmio, 0x0c000000u, 0x1000, &hidden, NULL), 0);
+    ck_assert_int_eq(guest_dt_build(vm), 0);
+    const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
+    struct dtb d;
+    dtb_open(&d, blob, be32(blob + 4));
+    ck_assert_str_eq(dtb_str(&d, "/pl011@9000000", "compatible"), "arm,pl011");
+    uint32_t len;
+    const uint8_t *reg = dtb_prop(&d, "/pl011@9000000", "reg", &len);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_uint_eq(len, 8);
+    const uint8_t want[8] = {0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00};
+    ck_assert_mem_eq(reg, want, 8);
+    ck_assert_ptr_null(dtb_prop(&d, "/hidden@c000000", "reg", &len));
+    ck_assert_str_eq(dtb_str(&d, "/memory@40000000", "device_type"), "memory");
+}
+END_TEST
+
 START_TEST(test_guest_dt_empty_bootargs)
 {
     vm->bootargs[0] = '\0';
@@ -332,6 +355,7 @@ Suite *fdt_suite(void)
     TCase *g = tcase_create("guest_dt");
     tcase_add_checked_fixture(g, guest_setup, guest_teardown);
     tcase_add_test(g, test_guest_dt);
+    tcase_add_test(g, test_guest_dt_devices);
     tcase_add_test(g, test_guest_dt_empty_bootargs);
     tcase_add_test(g, test_guest_dt_ram_too_small);
     suite_add_tcase(s, g);

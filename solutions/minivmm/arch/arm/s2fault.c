@@ -37,7 +37,6 @@ enum exit_action handle_dabt_low(struct vcpu *v, uint32_t hsr)
     uint32_t iss = hsr_iss(hsr);
     bool permission = (ISS_FSC(iss) & 0x3c) == FSC_PERMISSION;
     uint32_t ipa = s2_fault_ipa(v->arch.hpfar, v->arch.hdfar);
-    /* Lab 3 puts the MMIO bus here: an access to a device's IPA is emulated instead. */
     if (trace_exits)
         printk("  stage-2 %s fault at IPA %#x (VA %#x): data abort injected\n",
                permission ? "permission" : "translation", ipa, v->arch.hdfar);

@@ -3,6 +3,14 @@
 #define ARCH_VM_H
 
 #include <minivmm/types.h>
+#include <arch/mem_insn.h>
+
+/* How lab 3 handled device accesses (printed with the exit statistics). */
+struct mmio_emul_stats {
+    uint64_t isv;      /* decoded from the syndrome */
+    uint64_t decoded;  /* fetched and decoded (ISV = 0) */
+    uint64_t refused;  /* not emulated: an external abort injected */
+};
 
 /* One stage-2 address space: its level-1 table (4 entries, kept in a 4 KiB page). */
 struct s2_pgtable {
@@ -14,6 +22,8 @@ struct arch_vm {
     uint8_t vmid;
     bool stage2;          /* translation on (lab 2 done): IPA != PA */
     uint8_t *rom;         /* the VMM's copy of the guest ROM */
+    struct decode_cache dcache;       /* lab 3 */
+    struct mmio_emul_stats mmio_stats;
 };
 
 /* Guest-physical memory map (IPA). */
@@ -24,5 +34,8 @@ struct arch_vm {
  * believes it is, and below the VMM at 0x50000000. */
 #define GUEST_RAM_BACKING_PA 0x48000000u
 #define GUEST_VMID           1
+/* Devices (lab 3), where QEMU's virt board has them, so the same drivers find them. */
+#define GUEST_PL011_IPA      0x09000000u
+#define GUEST_TESTDEV_IPA    0x0b000000u  /* minivmm's test device: nothing there on virt */
 
 #endif
