@@ -5,8 +5,8 @@
 PROGRAM(demo, "demo", "a tour of a guest's exits")
 {
     if (uart_base)
-        kprintf("demo: each character you read is one store to the guest's PL011 (lab 3): a stage-2 "
-                "fault (DABT_LOW) that minivmm emulates\n");
+        kprintf("demo: each character you read costs two exits (DABT_LOW) that minivmm emulates "
+                "(lab 3): a read of the PL011's FR and a store to its DR\n");
     else
         kprintf("demo: each line you read is one hypercall (HVC): an exit to minivmm and back\n");
     for (int i = 0; i < 3; i++)

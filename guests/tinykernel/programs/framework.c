@@ -45,7 +45,6 @@ PROGRAM(exitcode, "exitcode", "power off with code 42")
 
 /* A hostile guest: thousands of hypercalls with random numbers and arguments.
  * The VMM must answer each (an error is fine) and keep running. */
-
 PROGRAM(hostile, "hostile", "random hypercalls with random arguments: the VMM must survive")
 {
     static const uint32_t safe[] = {MV_HC_NOP, MV_HC_EXIT_COUNT, MV_HC_TEST_TRANSLATE,

@@ -84,9 +84,11 @@ bool mmio_execute(struct vcpu *v, const struct mem_insn *m, uint32_t ipa)
         uint32_t a = ipa + i * m->width;
         bool ok = m->load ? mmio_bus_read(bus, a, m->width, &vals[i])
                           : mmio_bus_write(bus, a, m->width, *arm_reg(r, m->rt[i]));
-        if (trace_exits)
-            printk("  mmio %s%u at IPA %#x = %#x%s\n", m->load ? "read" : "write", m->width, a,
-                   m->load ? vals[i] : *arm_reg(r, m->rt[i]), ok ? "" : " (refused)");
+        if (trace_exits && !ok)
+            printk("  mmio %s%u at IPA %#x refused\n", m->load ? "read" : "write", m->width, a);
+        else if (trace_exits)
+            printk("  mmio %s%u at IPA %#x = %#x\n", m->load ? "read" : "write", m->width, a,
+                   m->load ? vals[i] : *arm_reg(r, m->rt[i]));
         if (!ok)
             return false;
     }
