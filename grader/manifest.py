@@ -7,7 +7,8 @@ import tomllib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KINDS = ("unit", "qemu")
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
-               "stdin": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool}
+               "stdin": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
+               "reference_only": bool}
 
 
 class ManifestError(Exception):
@@ -33,6 +34,7 @@ class Test:
     depends: list = dataclasses.field(default_factory=list)
     hidden: bool = False
     graded: bool = True
+    reference_only: bool = False  # integration: needs labs' reference solutions (not in a handout)
 
 
 @dataclasses.dataclass

@@ -36,9 +36,14 @@ const struct mem_insn *decode_cache_lookup(struct decode_cache *c, uint32_t pc, 
     return NULL;
 }
 
-/* A free way if there is one, else the ways take turns (round robin). */
-static struct decode_entry *victim(struct decode_cache *c, struct decode_entry *set)
+/* The entry for the same instruction if there is one (replaced in place), else
+ * a free way, else the ways take turns (round robin). */
+static struct decode_entry *victim(struct decode_cache *c, struct decode_entry *set, uint32_t pc,
+                                   uint32_t space)
 {
+    for (unsigned w = 0; w < WAYS; w++)
+        if (set[w].valid && set[w].pc == pc && set[w].space == space)
+            return &set[w];
     for (unsigned w = 0; w < WAYS; w++)
         if (!set[w].valid)
             return &set[w];
@@ -50,7 +55,7 @@ void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space,
 {
     if (!c->enabled)
         return;
-    struct decode_entry *e = victim(c, set_of(c, pc));
+    struct decode_entry *e = victim(c, set_of(c, pc), pc, space);
     e->valid = true;
     e->pc = pc;
     e->space = space;
