@@ -103,6 +103,7 @@ END
     .thumb_func
     .balign 4
 tk_thumb_ldrb:
+    movs r2, #0
     ldrb r0, [r0]
     movs r2, #1
     str r2, [r1]

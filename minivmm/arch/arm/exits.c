@@ -24,12 +24,22 @@ static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
     return hypercall_dispatch(v);
 }
 
+#define ISS_CM    (1u << 8)   /* a cache maintenance operation by address */
+#define ISS_S1PTW (1u << 7)   /* the guest's own table walk faulted, not its access */
+
 /* A stage-2 data abort is a device access when a device claims the IPA (lab 3);
- * anything else is the guest touching memory it does not have (lab 2). */
+ * anything else is the guest touching memory it does not have (lab 2). A
+ * stage-1 table walk that reaches a device's IPA is not an access to the
+ * device (HPFAR holds the table entry's address): the guest gets an abort. */
 static enum exit_action handle_dabt(struct vcpu *v, uint32_t hsr)
 {
-    if (lab3_mmio_enabled && v->vm->mmio.count) {
+    uint32_t iss = hsr_iss(hsr);
+    if (lab3_mmio_enabled && v->vm->mmio.count && !(iss & ISS_S1PTW)) {
         uint32_t ipa = s2_fault_ipa(v->arch.hpfar, v->arch.hdfar);
+        if ((iss & ISS_CM) && mmio_find(&v->vm->mmio, ipa, 1)) {
+            arm_advance_pc(&v->arch.regs, HSR_IL); /* cleaning a device's "cache line": nothing to do */
+            return EXIT_RESUME;
+        }
         enum exit_action a = mmio_handle_abort(v, hsr, ipa);
         if (a != EXIT_UNHANDLED)
             return a;

@@ -20,7 +20,7 @@
 #define UART_MIS    0x040
 #define UART_ICR    0x044
 #define UART_DMACR  0x048
-#define UART_PERIPHID0 0xfe0  /* four ID words from here: 0x11 0x10 0x14 0x00 (PL011 r1p5) */
+#define UART_PERIPHID0 0xfe0  /* four ID words from here: 0x11 0x10 0x14 0x00 (PL011, revision 1, as QEMU's) */
 #define UART_PCELLID0  0xff0  /* four ID words from here: 0x0d 0xf0 0x05 0xb1 */
 #define UART_REGION_SIZE 0x1000
 

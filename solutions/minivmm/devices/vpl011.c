@@ -2,7 +2,7 @@
 #include <minivmm/string.h>
 #include <devices/vpl011.h>
 
-static const uint8_t periph_id[4] = { 0x11, 0x10, 0x14, 0x00 }; /* PL011, ARM, revision r1p5 */
+static const uint8_t periph_id[4] = { 0x11, 0x10, 0x14, 0x00 }; /* PL011, ARM, revision 1 (as QEMU's model) */
 static const uint8_t pcell_id[4] = { 0x0d, 0xf0, 0x05, 0xb1 };  /* PrimeCell */
 
 /* The receive FIFO holds 16 characters with LCR_H.FEN set, one without. */

@@ -18,8 +18,8 @@ const bool lab3_mmio_enabled = true;
 bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m)
 {
     uint32_t iss = hsr_iss(hsr);
-    if (!(iss & ISS_ISV) || ISS_SAS(iss) == 3)
-        return false;
+    if (!(iss & ISS_ISV) || ISS_SAS(iss) == 3 || ISS_SRT(iss) == 15)
+        return false; /* PC as the data register: refused like the decoder does */
     *m = (struct mem_insn){
         .len = (uint8_t)hsr_insn_len(hsr),
         .load = !(iss & ISS_WNR),

@@ -27,7 +27,8 @@ bool thumb_is_32bit(uint16_t hw1);
 /* mmio_emul.c: the emulation. */
 extern const bool lab3_mmio_enabled; /* false in the skeleton: no devices, every such access aborts */
 /* Decode an ISV=1 data-abort syndrome (ARM ARM B3.13.6, ISS for EC 0x24) into
- * a one-register access; false if ISV is clear. len comes from HSR.IL. */
+ * a one-register access; false if ISV is clear or SRT is the PC (refused,
+ * as the decoder refuses it). len comes from HSR.IL. */
 bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m);
 /* The first address m accesses and the base register's value after it. */
 void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first,
