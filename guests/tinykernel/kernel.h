@@ -18,6 +18,16 @@ uint32_t fdt_device(const void *dtb, const char *compatible);
 /* The device tree the VMM passed at boot. */
 extern const void *boot_dtb;
 
+/* The GIC driver (gic.c, lab 4): gic_init finds the GIC in the device tree
+ * (false if there is none) and takes over the IRQ exception. */
+typedef void (*irq_handler)(unsigned id);
+extern uint32_t gicd_base, gicc_base;
+bool gic_init(void);
+void gic_enable(unsigned id, uint8_t priority, irq_handler h);
+void gic_disable(unsigned id);
+static inline void irq_on(void) { __asm__ volatile("cpsie i" ::: "memory"); }
+static inline void irq_off(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+
 /* Pseudo-random numbers for hostile-guest tests (xorshift32, rand.c): seed, then draw. */
 void rng_seed(uint32_t seed);
 uint32_t rng(void);

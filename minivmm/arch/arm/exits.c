@@ -47,10 +47,31 @@ static enum exit_action handle_dabt(struct vcpu *v, uint32_t hsr)
     return handle_dabt_low(v, hsr);
 }
 
+/* WFI sleeps until the guest has an interrupt to take, once it has a GIC (lab 4). */
+static enum exit_action handle_wfx_sleep(struct vcpu *v, uint32_t hsr)
+{
+    enum exit_action a = handle_wfx(v, hsr);
+    if (a == EXIT_RESUME && v->vm->arch.vgic_on && !(hsr_iss(hsr) & 1))
+        arch_wait_for_interrupt(v->vm);
+    return a;
+}
+
+/* MRRC/MCRR of a trapped 64-bit CP15 register: with lab 4, the physical timer's
+ * CNTP_CVAL (CNTHCTL.PL1PCEN = 0). The guest has no physical timer: undefined. */
+static enum exit_action handle_cp15_64(struct vcpu *v, uint32_t hsr)
+{
+    if (trace_exits)
+        printk("  64-bit CP15 access (opc1 %u, CRm %u): undefined instruction injected\n",
+               (hsr_iss(hsr) >> 16) & 0xf, (hsr_iss(hsr) >> 1) & 0xf);
+    inject_undef(v);
+    return EXIT_RESUME;
+}
+
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
-    [EC_WFI_WFE] = handle_wfx,    /* lab 1 */
+    [EC_WFI_WFE] = handle_wfx_sleep, /* lab 1 (lab 4: the sleep) */
     [EC_CP15_32] = handle_cp15_32, /* lab 1 */
+    [EC_CP15_64] = handle_cp15_64,
     [EC_HVC] = handle_hvc,
     [EC_SMC] = handle_smc,        /* lab 1 */
     [EC_IABT_LOW] = handle_iabt_low, /* lab 2 */

@@ -11,6 +11,7 @@
 #include <arch/sysreg.h>
 #include <arch/stage2.h>
 #include <arch/traps.h>
+#include <arch/vgic.h>
 
 #define CHECK_OFF(field, off) _Static_assert(offsetof(struct arm_regs, field) == (off), #field)
 CHECK_OFF(r, REGS_R0);
@@ -99,7 +100,11 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     struct cp15_view host;
     host_cp15_read(&host);
     cp15_view_init(&v->arch.cp15, &host);
-    write_hcr(GUEST_HCR);
+    write_hcr(GUEST_HCR | (v->vm->arch.vgic_on ? HCR_IMO : 0)); /* lab 4: IRQs come to minivmm */
+    if (v->vm->arch.vgic_on) {
+        write_cnthctl(vtimer_cnthctl());
+        __asm__ volatile("mcrr p15, 4, %0, %0, c14" ::"r"(0)); /* CNTVOFF = 0: virtual = physical count */
+    }
     if (v->vm->arch.stage2)
         s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
     write_hdcr((read_hdcr() & HDCR_HPMN_MASK) | GUEST_HDCR); /* HPMN: as reset left it */
@@ -132,8 +137,20 @@ static void reboot(struct vm *vm)
 
 void vcpu_run(struct vcpu *v)
 {
+    struct vm *vm = v->vm;
     for (;;) {
+        if (vm->arch.vgic_on)
+            arch_vgic_enter(vm);
         int kind = guest_enter(&v->arch.regs);
+        if (vm->arch.vgic_on)
+            vgic_sync_lrs(&vm->arch.vgic);
+        if (kind == EXIT_KIND_IRQ && vm->arch.vgic_on) {
+            stats_record_irq(&v->stats);
+            if (trace_exits)
+                printk("[exit %llu] IRQ      pc=%08x\n", (unsigned long long)v->stats.total, v->arch.regs.pc);
+            arch_handle_irqs(vm);
+            continue;
+        }
         if (kind != EXIT_KIND_TRAP) {
             stats_record_irq(&v->stats);
             panic("physical %s while the guest ran: no interrupt handling before lab 4",

@@ -20,6 +20,20 @@ void console_putc(char c)
 
 #define FR_RXFE (1u << 4)
 
+#define UART_IMSC 0x38
+#define IMSC_RX_RT ((1u << 4) | (1u << 6))
+
+bool console_rx_waiting(void)
+{
+    return !(*uart_reg(UART_FR) & FR_RXFE);
+}
+
+/* Interrupt on received characters (lab 4: host input wakes a sleeping guest). */
+void console_rx_interrupts(bool on)
+{
+    *uart_reg(UART_IMSC) = on ? IMSC_RX_RT : 0;
+}
+
 /* A character typed on the host's terminal, or -1 if none is waiting. */
 int console_getc(void)
 {

@@ -3,7 +3,10 @@
 #include <minivmm/console.h>
 #include <minivmm/panic.h>
 #include <minivmm/vm.h>
+#include <arch/gic.h>
 #include <arch/mmio_emul.h>
+#include <arch/stage2.h>
+#include <arch/vgic.h>
 #include <arch/vm.h>
 
 /* The guest's UART talks to the host's terminal through the VMM's own console. */
@@ -19,15 +22,54 @@ static int uart_rx(void *ctx)
     return console_getc();
 }
 
-/* No interrupt controller for the guest before lab 4: the line's level is
- * kept by the UART model only. */
-static const struct vpl011_backend uart_backend = { uart_tx, uart_rx, NULL, NULL };
+/* The UART's interrupt line goes to the guest's GIC once lab 4 is done;
+ * before that its level is kept by the UART model only. */
+static void uart_irq(void *ctx, bool level)
+{
+    struct vm *vm = ctx;
+    vgic_set_level(&vm->arch.vgic, IRQ_GUEST_UART, level);
+}
+
+/* The guest completed a level-sensitive interrupt: sample its source again. */
+static void vgic_eoi(void *ctx, unsigned intid)
+{
+    struct vm *vm = ctx;
+    if (intid == IRQ_VTIMER)
+        vtimer_completed(&vm->arch.vgic);
+}
+
+static const struct mmio_ops gicd_ops = { "gic", "arm,cortex-a15-gic", vgicd_read, vgicd_write };
 
 static void reset_devices(struct vm *vm)
 {
-    vpl011_reset(&vm->uart, &uart_backend);
+    struct vpl011_backend uart = { uart_tx, uart_rx, vm->arch.vgic_on ? uart_irq : NULL, vm };
+    vpl011_reset(&vm->uart, &uart);
     vm->testdev = (struct testdev){ 0 };
     decode_cache_init(&vm->arch.dcache, vm->decode_cache);
+    if (vm->arch.vgic_on) {
+        vm->arch.vgic.eoi = vgic_eoi;
+        vm->arch.vgic.ctx = vm;
+        vgic_init(&vm->arch.vgic);
+        for (unsigned i = 0; i < VGIC_NR_LRS; i++)
+            gich_write_lr(i, 0);
+    }
+}
+
+/* Lab 4: the guest's GIC. Its distributor is emulated on the bus; its CPU
+ * interface is the board's virtual CPU interface (GICV), mapped where the
+ * guest expects a GICC; minivmm takes the physical interrupts. */
+static void add_gic(struct vm *vm)
+{
+    if (!lab4_vgic_enabled) {
+        printk("minivmm: no interrupts for the guest (lab 4, 'Task 1: the distributor')\n");
+        return;
+    }
+    vm->arch.vgic_on = true;
+    gic_init();
+    console_rx_interrupts(true);
+    if (mmio_register(&vm->mmio, GUEST_GICD_IPA, GICD_SIZE, &gicd_ops, &vm->arch.vgic) ||
+        s2_map(&vm->arch.s2, GUEST_GICC_IPA, GICV_BASE, GICV_SIZE, S2_R | S2_W | S2_DEVICE))
+        panic("cannot place the guest's GIC");
 }
 
 /* Devices need stage 2 (lab 2): only then does a guest access to their
@@ -39,6 +81,7 @@ void arch_vm_devices(struct vm *vm)
                lab3_mmio_enabled ? "stage 2 is off: lab 2" : "lab 3, 'Task 1: the MMIO path'");
         return;
     }
+    add_gic(vm);
     reset_devices(vm);
     if (mmio_register(&vm->mmio, GUEST_PL011_IPA, UART_REGION_SIZE, &vpl011_ops, &vm->uart) ||
         mmio_register(&vm->mmio, GUEST_TESTDEV_IPA, TESTDEV_SIZE, &testdev_ops, &vm->testdev))

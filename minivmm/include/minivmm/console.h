@@ -16,6 +16,9 @@ void printk(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void console_putc(char c);
 /* A character from the host's terminal, or -1 if none is waiting (never blocks). */
 int console_getc(void);
+/* Is a character waiting; and the board UART's receive interrupt on or off (lab 4). */
+bool console_rx_waiting(void);
+void console_rx_interrupts(bool on);
 void console_write(const char *s, size_t len);
 
 #endif

@@ -22,4 +22,9 @@ extern unsigned host_fetches;
 /* What console_getc() returns next: the characters of host_console_input, then -1. */
 extern const char *host_console_input;
 
+/* Lab 4: the board's list registers, GICH_HCR and distributor enables (gic.c's stand-ins). */
+#include <stdbool.h>
+extern uint32_t host_gich_lr[], host_gich_hcr;
+extern bool host_gic_enabled[];
+
 #endif

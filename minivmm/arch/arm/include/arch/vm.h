@@ -4,6 +4,7 @@
 
 #include <minivmm/types.h>
 #include <arch/mem_insn.h>
+#include <arch/vgic.h>
 
 /* How lab 3 handled device accesses (printed with the exit statistics). */
 struct mmio_emul_stats {
@@ -23,6 +24,8 @@ struct arch_vm {
     bool stage2;          /* translation on (lab 2 done): IPA != PA */
     uint8_t *rom;         /* the VMM's copy of the guest ROM */
     struct decode_cache dcache;       /* lab 3 */
+    struct vgic vgic;                 /* lab 4 */
+    bool vgic_on;                     /* the guest has its GIC and timer interrupts (lab 4 done) */
     struct mmio_emul_stats mmio_stats;
 };
 
@@ -37,5 +40,13 @@ struct arch_vm {
 /* Devices (lab 3), where QEMU's virt board has them, so the same drivers find them. */
 #define GUEST_PL011_IPA      0x09000000u
 #define GUEST_TESTDEV_IPA    0x0b000000u  /* minivmm's test device: nothing there on virt */
+#define GUEST_GICD_IPA       0x08000000u  /* the guest's GIC (lab 4): distributor, emulated */
+#define GUEST_GICC_IPA       0x08010000u  /*   and CPU interface: the board's GICV, mapped */
+
+/* virq.c (lab 4): physical interrupts and the list registers around guest entry. */
+struct vm;
+void arch_handle_irqs(struct vm *vm);
+void arch_vgic_enter(struct vm *vm);
+void arch_wait_for_interrupt(struct vm *vm);
 
 #endif

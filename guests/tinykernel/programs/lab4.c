@@ -1,0 +1,211 @@
+/* Lab 4 test programs: the virtual timer's rate, priority order beyond the list registers, SGIs, masking, and a UART interrupt. */
+#include "../hvc.h"
+#include "../kernel.h"
+#include "../mmio.h"
+
+#define GICD_CTLR 0x000
+#define GICD_ISPENDR 0x200
+#define GICD_SGIR 0xf00
+#define GICD_SPENDSGIR 0xf20
+#define GICC_PMR 0x04
+#define GICC_IAR 0x0c
+#define IRQ_VTIMER 27
+#define IRQ_UART 33
+
+static int need_gic(const char *t)
+{
+    if (!gic_init()) {
+        test_fail(t, "no arm,cortex-a15-gic node in the device tree: lab 4's GIC is off");
+        return 1;
+    }
+    return 0;
+}
+
+/* Interrupts taken, in order, by every handler here. */
+static volatile unsigned taken_n;
+static volatile uint32_t taken[16];
+
+static void record(unsigned id)
+{
+    if (taken_n < 16)
+        taken[taken_n] = id;
+    taken_n++;
+}
+
+/* Let the VMM run its delivery a few times (each hypercall is an exit and an entry). */
+static void settle(void)
+{
+    for (int i = 0; i < 8; i++)
+        hvc1(MV_HC_NOP, 0);
+}
+
+/* ---- The virtual timer. */
+static uint64_t cntvct(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static void set_cval(uint64_t v)
+{
+    __asm__ volatile("mcrr p15, 3, %0, %1, c14\n\tisb" ::"r"((uint32_t)v), "r"((uint32_t)(v >> 32)));
+}
+
+#define TICKS 10
+static uint64_t period, deadline, tick_at[TICKS];
+
+static void timer_tick(unsigned id)
+{
+    record(id);
+    if (taken_n <= TICKS)
+        tick_at[taken_n - 1] = cntvct();
+    deadline += period;
+    set_cval(deadline); /* drift-free: the next deadline is one period after the last */
+}
+
+PROGRAM(lab4_timer, "lab4-timer", "lab 4: the virtual timer interrupts at the programmed rate")
+{
+    const char *t = "lab4-timer";
+    uint32_t frq;
+    if (need_gic(t))
+        return 1;
+    __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
+    period = frq / 1000; /* 1 ms */
+    gic_enable(IRQ_VTIMER, 0xa0, timer_tick);
+    deadline = cntvct() + period;
+    set_cval(deadline);
+    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(1)); /* CNTV_CTL: enable, unmasked */
+    irq_on();
+    while (taken_n < TICKS)
+        __asm__ volatile("wfi");
+    irq_off();
+    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(0));
+    for (unsigned i = 0; i < TICKS; i++)
+        CHECK(t, taken[i] == IRQ_VTIMER, "interrupt %u was ID %u, not the virtual timer (27)", i,
+              (unsigned)taken[i]);
+    uint64_t span = tick_at[TICKS - 1] - tick_at[0], want = (TICKS - 1) * period;
+    CHECK(t, span >= want - want / 50 && span <= want + want / 50,
+          "%u ticks took %u counter ticks, expected %u (+-2%%)", TICKS - 1, (unsigned)span, (unsigned)want);
+    kprintf("lab4-timer: %u ticks of %u counts (1 ms at %u Hz)\n", TICKS, (unsigned)period, (unsigned)frq);
+    test_pass(t);
+    return 0;
+}
+
+/* ---- More pending interrupts than list registers, delivered by priority. */
+PROGRAM(lab4_priority, "lab4-priority", "lab 4: six pending SPIs, four list registers: all delivered, by priority")
+{
+    const char *t = "lab4-priority";
+    static const uint8_t prio[6] = {0x80, 0x20, 0xa0, 0x40, 0x10, 0x60}; /* SPIs 40-45 */
+    static const uint32_t order[6] = {44, 41, 43, 45, 40, 42};
+    if (need_gic(t))
+        return 1;
+    irq_off();
+    for (unsigned i = 0; i < 6; i++) {
+        gic_enable(40 + i, prio[i], record);
+        mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << (8 + i)); /* SPIs 40-45: ISPENDR1 bits 8-13 */
+    }
+    settle();
+    CHECK(t, taken_n == 0, "an interrupt was taken while the CPU masked them");
+    irq_on();
+    settle();
+    irq_off();
+    CHECK(t, taken_n == 6, "%u interrupts taken, expected 6", taken_n);
+    for (unsigned i = 0; i < 6; i++)
+        CHECK(t, taken[i] == order[i], "interrupt %u taken was %u, expected %u (priority order)", i,
+              (unsigned)taken[i], (unsigned)order[i]);
+    CHECK(t, (mmio_read32(gicc_base + GICC_IAR) & 0x3ff) == 1023, "nothing pending, yet IAR is not 1023");
+    test_pass(t);
+    return 0;
+}
+
+/* ---- Software-generated interrupts to the guest's own CPU. */
+PROGRAM(lab4_sgi, "lab4-sgi", "lab 4: SGIs to self (by filter and by target list) arrive; to others do not")
+{
+    const char *t = "lab4-sgi";
+    if (need_gic(t))
+        return 1;
+    for (unsigned id = 0; id < 16; id++)
+        gic_enable(id, 0x80, record);
+    irq_off();
+    mmio_write32(gicd_base + GICD_SGIR, 2u << 24 | 5);           /* to self */
+    settle();
+    CHECK(t, mmio_read32(gicd_base + GICD_SPENDSGIR + 4) & 1u << 8, "SGI 5 is not pending in SPENDSGIR");
+    irq_on();
+    settle();
+    mmio_write32(gicd_base + GICD_SGIR, 0u << 24 | 1u << 16 | 7); /* target list: CPU 0 */
+    settle();
+    mmio_write32(gicd_base + GICD_SGIR, 1u << 24 | 9);           /* all but self: nobody */
+    settle();
+    irq_off();
+    CHECK(t, taken_n == 2, "%u SGIs taken, expected 2", taken_n);
+    CHECK(t, taken[0] == 5 && taken[1] == 7, "SGIs taken: %u, %u; expected 5, 7", (unsigned)taken[0],
+          (unsigned)taken[1]);
+    test_pass(t);
+    return 0;
+}
+
+/* ---- Enable, the distributor switch and the priority mask hold interrupts back. */
+PROGRAM(lab4_mask, "lab4-mask", "lab 4: disabled, distributor off and priority-masked interrupts wait; then arrive")
+{
+    const char *t = "lab4-mask";
+    if (need_gic(t))
+        return 1;
+    CHECK(t, (mmio_read32(gicc_base + GICC_IAR) & 0x3ff) == 1023, "nothing pending, yet IAR is not 1023");
+    gic_enable(50, 0x80, record);
+    gic_disable(50);
+    mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18);   /* SPI 50 pending, disabled */
+    irq_on();
+    settle();
+    CHECK(t, taken_n == 0, "a disabled interrupt was delivered");
+    gic_enable(50, 0x80, record);
+    settle();
+    CHECK(t, taken_n == 1 && taken[0] == 50, "the interrupt was not delivered once enabled");
+    mmio_write32(gicd_base + GICD_CTLR, 0);
+    mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18);
+    settle();
+    CHECK(t, taken_n == 1, "delivered with the distributor off");
+    mmio_write32(gicd_base + GICD_CTLR, 1);
+    settle();
+    CHECK(t, taken_n == 2, "not delivered when the distributor came back on");
+    mmio_write32(gicc_base + GICC_PMR, 0x40);               /* mask priority 0x80 */
+    mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18);
+    settle();
+    CHECK(t, taken_n == 2, "delivered through a priority mask of 0x40");
+    mmio_write32(gicc_base + GICC_PMR, 0xf0);
+    settle();
+    irq_off();
+    CHECK(t, taken_n == 3, "not delivered once the priority mask was raised");
+    test_pass(t);
+    return 0;
+}
+
+/* ---- A receive interrupt from the guest's PL011: echo what the grader types. */
+static volatile int got = -1;
+
+static void uart_rx_irq(unsigned id)
+{
+    (void)id;
+    while (!(mmio_read32(uart_base + 0x18) & 0x10))   /* FR.RXFE clear */
+        got = (int)(mmio_read32(uart_base) & 0xff);
+    mmio_write32(uart_base + 0x44, 0x50);              /* ICR: RX, RT */
+}
+
+PROGRAM(lab4_uart_irq, "lab4-uart-irq", "lab 4: the PL011's receive interrupt wakes the guest, which echoes")
+{
+    const char *t = "lab4-uart-irq";
+    if (need_gic(t))
+        return 1;
+    CHECK(t, uart_base, "no PL011 in the device tree: lab 3's devices are off");
+    gic_enable(IRQ_UART, 0x80, uart_rx_irq);
+    mmio_write32(uart_base + 0x38, 0x50);              /* IMSC: RX, RT */
+    kprintf("lab4-uart-irq: type a character\n");
+    irq_on();
+    while (got < 0)
+        __asm__ volatile("wfi");
+    irq_off();
+    kprintf("lab4-uart-irq: echo '%c'\n", got);
+    CHECK(t, got == 'x', "received %#x, the grader typed 'x'", (unsigned)got);
+    test_pass(t);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* The board's GICv2 as minivmm uses it: its distributor and CPU interface for physical interrupts, and GICH for the guest's. */
+#include <minivmm/console.h>
+#include <arch/sysreg.h>
+#include <arch/vgic.h>
+#include <arch/gic.h>
+
+/* QEMU virt's GIC (DESIGN.md, platform facts). */
+#define GICD_BASE 0x08000000u
+#define GICC_BASE 0x08010000u
+#define GICH_BASE 0x08030000u
+#define GICC_CTLR 0x00
+#define GICC_PMR  0x04
+#define GICC_IAR  0x0c
+#define GICC_EOIR 0x10
+#define GICH_HCR  0x000
+#define GICH_LR0  0x100
+
+static volatile uint32_t *reg(uint32_t base, uint32_t off)
+{
+    return (volatile uint32_t *)(uintptr_t)(base + off);
+}
+
+static void set_priority(unsigned id, uint8_t prio)
+{
+    *(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_IPRIORITYR + id) = prio;
+}
+
+/* The interrupts minivmm takes: the maintenance PPI, the guest's virtual timer
+ * PPI, and the board UART's receive interrupt (SPI 1), all to CPU 0. */
+void gic_init(void)
+{
+    static const unsigned ours[] = { IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART };
+    *reg(GICD_BASE, GICD_CTLR) = 0;
+    for (unsigned i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+        set_priority(ours[i], 0xa0);
+        gic_set_enabled(ours[i], true);
+    }
+    *(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_ITARGETSR + HOST_IRQ_UART) = 1;
+    *reg(GICD_BASE, GICD_CTLR) = 1;
+    *reg(GICC_BASE, GICC_PMR) = 0xf0;
+    *reg(GICC_BASE, GICC_CTLR) = 1;
+}
+
+void gic_set_enabled(unsigned intid, bool on)
+{
+    uint32_t off = (on ? GICD_ISENABLER : GICD_ICENABLER) + 4 * (intid / 32);
+    *reg(GICD_BASE, off) = 1u << (intid % 32);
+}
+
+uint32_t gic_ack(void)
+{
+    return *reg(GICC_BASE, GICC_IAR);
+}
+
+void gic_eoi(uint32_t iar)
+{
+    *reg(GICC_BASE, GICC_EOIR) = iar;
+}
+
+uint32_t gich_read_lr(unsigned i)
+{
+    return *reg(GICH_BASE, GICH_LR0 + 4 * i);
+}
+
+void gich_write_lr(unsigned i, uint32_t v)
+{
+    *reg(GICH_BASE, GICH_LR0 + 4 * i) = v;
+}
+
+void gich_write_hcr(uint32_t v)
+{
+    *reg(GICH_BASE, GICH_HCR) = v;
+}

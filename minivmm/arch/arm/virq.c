@@ -1,0 +1,80 @@
+/* Physical interrupts while a guest runs (lab 4): the maintenance interrupt, the guest's virtual timer, host input; and WFI's sleep. */
+#include <minivmm/arch_exit.h>
+#include <minivmm/console.h>
+#include <minivmm/vm.h>
+#include <arch/gic.h>
+#include <arch/vgic.h>
+
+/* The board UART's receive interrupt stays asserted while characters wait in
+ * its FIFO; when the guest's UART has no room for them, it is masked until the
+ * next guest entry, so that the guest can run and read. */
+static bool host_uart_masked;
+
+static void host_uart_input(struct vm *vm)
+{
+    vpl011_poll(&vm->uart);
+    if (console_rx_waiting()) {
+        gic_set_enabled(HOST_IRQ_UART, false);
+        host_uart_masked = true;
+    }
+}
+
+/* Take every interrupt waiting at the board's CPU interface. */
+void arch_handle_irqs(struct vm *vm)
+{
+    for (;;) {
+        uint32_t iar = gic_ack(), id = iar & 0x3ff;
+        if (id == IRQ_SPURIOUS)
+            return;
+        if (trace_exits)
+            printk("  physical interrupt %u\n", (unsigned)id);
+        if (id == IRQ_MAINT) {
+            /* EOI or underflow: take back what the guest completed and refill
+             * the LRs now, which also ends the (level) maintenance interrupt. */
+            vgic_sync_lrs(&vm->arch.vgic);
+            vgic_flush_lrs(&vm->arch.vgic);
+        } else if (id == IRQ_VTIMER) {
+            vtimer_fire(&vm->arch.vgic);
+        } else if (id == HOST_IRQ_UART) {
+            host_uart_input(vm);
+        } else {
+            printk("minivmm: unexpected physical interrupt %u: masked\n", (unsigned)id);
+            gic_set_enabled(id, false);
+        }
+        gic_eoi(iar);
+    }
+}
+
+/* Before each guest entry: the list registers from the vGIC's state. */
+void arch_vgic_enter(struct vm *vm)
+{
+    if (host_uart_masked) {
+        host_uart_masked = false;
+        gic_set_enabled(HOST_IRQ_UART, true);
+    }
+    vgic_flush_lrs(&vm->arch.vgic);
+}
+
+/* Could anything wake a sleeping guest: its GIC on and some interrupt other
+ * than an SGI (which only the guest itself can send) enabled? */
+static bool may_wake(const struct vgic *g)
+{
+    if (!g->enabled)
+        return false;
+    for (unsigned i = 16; i < VGIC_NR_IRQS; i++)
+        if (g->irq[i].enabled)
+            return true;
+    return false;
+}
+
+/* A trapped WFI: sleep (in Hyp mode, interrupts masked: WFI still wakes on a
+ * pending one) until the guest has an interrupt to take. A WFI that nothing
+ * could ever end completes at once instead (the architecture lets a WFI
+ * complete at any time), so a guest without interrupts is not stuck. */
+void arch_wait_for_interrupt(struct vm *vm)
+{
+    while (may_wake(&vm->arch.vgic) && !vgic_has_pending(&vm->arch.vgic)) {
+        __asm__ volatile("dsb\n\twfi" ::: "memory");
+        arch_handle_irqs(vm);
+    }
+}
