@@ -19,6 +19,7 @@ ROWS = [
     ("mmio_isv", "MMIO LDR, syndrome decoded (lab 3)", "ram_ldr", ""),
     ("mmio_decode", "MMIO LDRD, fetched + decoded, no cache (lab 3)", "ram_ldrd", "dcache=off"),
     ("mmio_decode", "MMIO LDRD, decode cache warm (lab 3)", "ram_ldrd", ""),
+    ("virq", "virtual timer deadline to guest handler (lab 4)", "call", ""),
 ]
 
 

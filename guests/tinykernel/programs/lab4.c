@@ -209,3 +209,46 @@ PROGRAM(lab4_uart_irq, "lab4-uart-irq", "lab 4: the PL011's receive interrupt wa
     test_pass(t);
     return 0;
 }
+
+/* ---- A hostile guest: random writes all over the distributor (IDs beyond
+ * the 64 it has included), random SGIs, pending and active bits, with
+ * interrupts on. The VMM must keep delivering and keep running. Not graded:
+ * an integration test of the reference. */
+static void count_irq(unsigned id)
+{
+    (void)id;
+    taken_n++;
+}
+
+PROGRAM(hostile_gic, "hostile-gic", "random distributor writes and SGIs: the VMM must survive")
+{
+    const char *t = "hostile-gic";
+    if (need_gic(t))
+        return 1;
+    rng_seed(nonce_value());
+    for (unsigned id = 0; id < 64; id++)
+        gic_enable(id, (uint8_t)(rng() & 0xf0), count_irq);
+    irq_on();
+    for (int i = 0; i < 3000; i++) {
+        uint32_t off = rng() % 0x1000, v = rng();
+        if (off == GICD_CTLR)
+            continue; /* keep the distributor on, so that interrupts keep flowing */
+        switch (rng() % 4) {
+        case 0: mmio_write32(gicd_base + (off & ~3u), v); break;
+        case 1: mmio_write8(gicd_base + off, (uint8_t)v); break;
+        case 2: (void)mmio_read32(gicd_base + (off & ~3u)); break;
+        default: mmio_write32(gicd_base + GICD_SGIR, v & 0x03ff000f); break;
+        }
+    }
+    irq_off();
+    mmio_write32(gicd_base + GICD_SGIR, 2u << 24 | 3);
+    unsigned before = taken_n;
+    gic_enable(3, 0x00, count_irq);
+    irq_on();
+    settle();
+    irq_off();
+    CHECK(t, taken_n > before, "after the storm, an SGI to self is no longer delivered");
+    kprintf("hostile-gic: 3000 random distributor accesses, %u interrupts taken\n", taken_n);
+    test_pass(t);
+    return 0;
+}

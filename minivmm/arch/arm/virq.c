@@ -28,6 +28,7 @@ void arch_handle_irqs(struct vm *vm)
             return;
         if (trace_exits)
             printk("  physical interrupt %u\n", (unsigned)id);
+        vm->arch.vgic_dirty = true;
         if (id == IRQ_MAINT) {
             /* EOI or underflow: take back what the guest completed and refill
              * the LRs now, which also ends the (level) maintenance interrupt. */
@@ -45,14 +46,23 @@ void arch_handle_irqs(struct vm *vm)
     }
 }
 
-/* Before each guest entry: the list registers from the vGIC's state. */
+/* Before each guest entry: the list registers from the vGIC's state, when
+ * that state may have changed: after a device access (the distributor, or a
+ * device raising its line) or a physical interrupt. Other exits (hypercalls,
+ * CP15, WFI without sleep) change nothing the LRs show, and skipping the
+ * flush keeps their cost as it was before lab 4. A guest completing an edge
+ * interrupt needs no flush either: if others wait, GICH_HCR.UIE brings a
+ * maintenance interrupt. */
 void arch_vgic_enter(struct vm *vm)
 {
     if (host_uart_masked) {
         host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);
     }
-    vgic_flush_lrs(&vm->arch.vgic);
+    if (vm->arch.vgic_dirty) {
+        vm->arch.vgic_dirty = false;
+        vgic_flush_lrs(&vm->arch.vgic);
+    }
 }
 
 /* Could anything wake a sleeping guest: its GIC on and some interrupt other

@@ -28,6 +28,7 @@ static void uart_irq(void *ctx, bool level)
 {
     struct vm *vm = ctx;
     vgic_set_level(&vm->arch.vgic, IRQ_GUEST_UART, level);
+    vm->arch.vgic_dirty = true;
 }
 
 /* The guest completed a level-sensitive interrupt: sample its source again. */
@@ -38,7 +39,15 @@ static void vgic_eoi(void *ctx, unsigned intid)
         vtimer_completed(&vm->arch.vgic);
 }
 
-static const struct mmio_ops gicd_ops = { "gic", "arm,cortex-a15-gic", vgicd_read, vgicd_write };
+/* A write to the distributor may change what the list registers should hold. */
+static bool gicd_write(void *dev, uint32_t off, unsigned width, uint32_t val)
+{
+    struct vm *vm = (struct vm *)((char *)dev - offsetof(struct vm, arch.vgic));
+    vm->arch.vgic_dirty = true;
+    return vgicd_write(dev, off, width, val);
+}
+
+static const struct mmio_ops gicd_ops = { "gic", "arm,cortex-a15-gic", vgicd_read, gicd_write };
 
 static void reset_devices(struct vm *vm)
 {
@@ -47,6 +56,7 @@ static void reset_devices(struct vm *vm)
     vm->testdev = (struct testdev){ 0 };
     decode_cache_init(&vm->arch.dcache, vm->decode_cache);
     if (vm->arch.vgic_on) {
+        vm->arch.vgic_dirty = true;
         vm->arch.vgic.eoi = vgic_eoi;
         vm->arch.vgic.ctx = vm;
         vgic_init(&vm->arch.vgic);

@@ -69,15 +69,18 @@ static void evict(struct vgic *g, unsigned i)
 void vgic_flush_lrs(struct vgic *g)
 {
     int id;
+    bool waiting = false;
     while ((id = best_waiting(g)) >= 0) {
         int i = free_lr(g);
         if (i < 0 && (i = evictable_lr(g, g->irq[id].priority)) >= 0)
             evict(g, (unsigned)i);
-        if (i < 0)
-            break; /* every LR holds something at least as urgent */
+        if (i < 0) {
+            waiting = true; /* every LR holds something at least as urgent */
+            break;
+        }
         place(g, (unsigned)id, (unsigned)i);
     }
-    uint32_t hcr = GICH_HCR_EN | (best_waiting(g) >= 0 ? GICH_HCR_UIE : 0);
+    uint32_t hcr = GICH_HCR_EN | (waiting ? GICH_HCR_UIE : 0);
     if (hcr != g->hcr) {
         g->hcr = hcr;
         gich_write_hcr(hcr);

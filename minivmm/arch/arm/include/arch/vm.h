@@ -26,6 +26,7 @@ struct arch_vm {
     struct decode_cache dcache;       /* lab 3 */
     struct vgic vgic;                 /* lab 4 */
     bool vgic_on;                     /* the guest has its GIC and timer interrupts (lab 4 done) */
+    bool vgic_dirty;                  /* something may have changed what the LRs should hold */
     struct mmio_emul_stats mmio_stats;
 };
 
