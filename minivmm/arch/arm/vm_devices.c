@@ -62,6 +62,10 @@ static void reset_devices(struct vm *vm)
         vgic_init(&vm->arch.vgic);
         for (unsigned i = 0; i < VGIC_NR_LRS; i++)
             gich_write_lr(i, 0);
+        /* A rebooted guest starts with its timer off and the timer's PPI
+         * unmasked, whatever the previous run left. */
+        __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(0)); /* CNTV_CTL */
+        gic_set_enabled(IRQ_VTIMER, true);
     }
 }
 
