@@ -135,6 +135,23 @@ static void reboot(struct vm *vm)
         panic("cannot reboot the guest: %s", err);
 }
 
+/* After an exit, read back the list registers. If the guest completed an
+ * interrupt (or this is an interrupt exit), the LRs may need refilling: a
+ * level-sensitive line still high, or interrupts waiting for a free LR. */
+static void sync_lrs(struct vm *vm, int kind)
+{
+    const uint32_t *lr = vm->arch.vgic.lr;
+    uint32_t before[VGIC_NR_LRS];
+    bool changed = false;
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++) /* word loops: this runs on every exit */
+        before[i] = lr[i];
+    vgic_sync_lrs(&vm->arch.vgic);
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++)
+        changed |= before[i] != lr[i];
+    if (kind == EXIT_KIND_IRQ || changed)
+        vm->arch.vgic_dirty = true;
+}
+
 void vcpu_run(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -143,7 +160,7 @@ void vcpu_run(struct vcpu *v)
             arch_vgic_enter(vm);
         int kind = guest_enter(&v->arch.regs);
         if (vm->arch.vgic_on)
-            vgic_sync_lrs(&vm->arch.vgic);
+            sync_lrs(vm, kind);
         if (kind == EXIT_KIND_IRQ && vm->arch.vgic_on) {
             stats_record_irq(&v->stats);
             if (trace_exits)
