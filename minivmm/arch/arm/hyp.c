@@ -138,17 +138,22 @@ static void reboot(struct vm *vm)
 /* After an exit, read back the list registers. If the guest completed an
  * interrupt (or this is an interrupt exit), the LRs may need refilling: a
  * level-sensitive line still high, or interrupts waiting for a free LR. */
+_Static_assert(VGIC_NR_LRS == 4, "sync_lrs tests four list registers at once");
 static void sync_lrs(struct vm *vm, int kind)
 {
     const uint32_t *lr = vm->arch.vgic.lr;
     uint32_t before[VGIC_NR_LRS];
     bool changed = false;
+    if (kind == EXIT_KIND_IRQ)
+        vm->arch.vgic_dirty = true;
+    if (!(lr[0] | lr[1] | lr[2] | lr[3])) /* no LR in use: nothing to read back */
+        return;
     for (unsigned i = 0; i < VGIC_NR_LRS; i++) /* word loops: this runs on every exit */
         before[i] = lr[i];
     vgic_sync_lrs(&vm->arch.vgic);
     for (unsigned i = 0; i < VGIC_NR_LRS; i++)
         changed |= before[i] != lr[i];
-    if (kind == EXIT_KIND_IRQ || changed)
+    if (changed)
         vm->arch.vgic_dirty = true;
 }
 
