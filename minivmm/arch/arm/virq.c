@@ -6,15 +6,18 @@
 #include <arch/vgic.h>
 
 /* The board UART's receive interrupt stays asserted while characters wait in
- * its FIFO; when the guest's UART has no room for them, it is masked until the
- * guest has read some (unmasking it earlier would interrupt the guest before
- * it ran a single instruction, again and again). */
+ * its FIFO; when the guest's UART does not take them (full, or not
+ * receiving), it is masked until the guest's UART can take one (unmasking it
+ * earlier would interrupt the guest before it ran a single instruction, again
+ * and again). */
 static bool host_uart_masked;
 
-/* Room in the guest UART's receive FIFO (16 entries with LCR_H.FEN, else 1). */
-static bool guest_uart_has_room(const struct vpl011 *u)
+/* Would the guest's UART take a character now: receiving (CR.UARTEN and
+ * RXE), with room in its FIFO (16 entries with LCR_H.FEN, else 1)? */
+static bool guest_uart_can_take(const struct vpl011 *u)
 {
-    return u->rx_count < ((u->lcr_h & LCR_H_FEN) ? VPL011_FIFO : 1);
+    return (u->cr & (CR_UARTEN | CR_RXE)) == (CR_UARTEN | CR_RXE) &&
+           u->rx_count < ((u->lcr_h & LCR_H_FEN) ? VPL011_FIFO : 1);
 }
 
 static void host_uart_input(struct vm *vm)
@@ -62,7 +65,7 @@ void arch_handle_irqs(struct vm *vm)
  * maintenance interrupt. */
 void arch_vgic_enter(struct vm *vm)
 {
-    if (host_uart_masked && guest_uart_has_room(&vm->uart)) {
+    if (host_uart_masked && guest_uart_can_take(&vm->uart)) {
         host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);
     }

@@ -24,8 +24,8 @@ static bool sgi(unsigned id) { return id < 16; }
 static bool is_pending(const struct vgic *g, unsigned id)
 {
     const struct vgic_irq *q = &g->irq[id];
-    if (q->lr >= 0)
-        return (g->lr[q->lr] & LR_PENDING) != 0;
+    if (q->lr >= 0) /* in an LR: its state there, or pending again since (latched) */
+        return (g->lr[q->lr] & LR_PENDING) || q->pending;
     return q->pending || (!q->edge && q->level);
 }
 
@@ -65,6 +65,46 @@ static void unlist(struct vgic *g, unsigned id)
     q->lr = -1;
 }
 
+/* Change the state bits of the LR holding id. An LR left with neither
+ * pending nor active is free again: the interrupt is complete, as if the
+ * guest had deactivated it (a level-sensitive source is sampled again). */
+static void lr_edit(struct vgic *g, unsigned id, uint32_t clear, uint32_t set)
+{
+    struct vgic_irq *q = &g->irq[id];
+    unsigned i = (unsigned)q->lr;
+    uint32_t lr = (g->lr[i] & ~clear) | set;
+    if (!(lr & (LR_PENDING | LR_ACTIVE)))
+        lr = 0;
+    g->lr[i] = lr;
+    gich_write_lr(i, lr);
+    if (lr)
+        return;
+    q->lr = -1;
+    q->active = false;
+    if (!q->edge && g->eoi)
+        g->eoi(g->ctx, id);
+}
+
+/* Make id pending. Already pending in its LR: nothing more (pending is one
+ * state, not a count). Active in its LR: latched, and delivered again once the
+ * guest completes it (the flush asks for an EOI maintenance interrupt). */
+static void make_pending(struct vgic *g, unsigned id)
+{
+    struct vgic_irq *q = &g->irq[id];
+    if (q->lr >= 0 && (g->lr[q->lr] & LR_PENDING))
+        return;
+    q->pending = true;
+}
+
+/* Withdraw an interrupt that is only pending in its LR (disabled, or the
+ * distributor turned off): the guest must not take it now. */
+static void withdraw(struct vgic *g, unsigned id)
+{
+    struct vgic_irq *q = &g->irq[id];
+    if (q->lr >= 0 && (g->lr[q->lr] >> LR_STATE_SHIFT & 3) == 1)
+        unlist(g, id);
+}
+
 /* Apply a write-1-to-act register to every set bit. */
 static void for_bits(struct vgic *g, uint32_t word, uint32_t v, void (*act)(struct vgic *, unsigned))
 {
@@ -76,28 +116,35 @@ static void for_bits(struct vgic *g, uint32_t word, uint32_t v, void (*act)(stru
 static void set_enable(struct vgic *g, unsigned id) { g->irq[id].enabled = true; }
 static void clear_enable(struct vgic *g, unsigned id)
 {
-    if (!sgi(id))
-        g->irq[id].enabled = false; /* SGIs stay enabled (RAO/WI, as on GIC-400) */
+    if (sgi(id))
+        return; /* SGIs stay enabled (RAO/WI, as on GIC-400) */
+    g->irq[id].enabled = false;
+    withdraw(g, id);
 }
 static void set_pending(struct vgic *g, unsigned id)
 {
     if (!sgi(id)) /* SGIs are made pending through GICD_SGIR / SPENDSGIR */
-        g->irq[id].pending = true;
+        make_pending(g, id);
 }
 static void clear_pending(struct vgic *g, unsigned id)
 {
-    unlist(g, id);
     g->irq[id].pending = false;
+    if (g->irq[id].lr >= 0)
+        lr_edit(g, id, LR_PENDING, 0);
 }
 static void set_active(struct vgic *g, unsigned id)
 {
-    unlist(g, id);
-    g->irq[id].active = true;
+    if (g->irq[id].lr >= 0)
+        lr_edit(g, id, 0, LR_ACTIVE);
+    else
+        g->irq[id].active = true;
 }
 static void clear_active(struct vgic *g, unsigned id)
 {
-    unlist(g, id);
-    g->irq[id].active = false;
+    if (g->irq[id].lr >= 0)
+        lr_edit(g, id, LR_ACTIVE, 0);
+    else
+        g->irq[id].active = false;
 }
 
 /* GICD_SGIR: TargetListFilter 25:24 (0 list, 1 all others, 2 self), CPUTargetList 23:16, ID 3:0. */
@@ -106,7 +153,7 @@ static void write_sgir(struct vgic *g, uint32_t v)
     unsigned filter = (v >> 24) & 3, list = (v >> 16) & 0xff;
     bool to_self = filter == 2 || (filter == 0 && (list & 1));
     if (to_self)
-        g->irq[v & 0xf].pending = true;
+        make_pending(g, v & 0xf);
 }
 
 static uint32_t read_bytes(const struct vgic *g, uint32_t off, uint32_t base, bool prio)
@@ -169,6 +216,8 @@ static void write_bytes(struct vgic *g, uint32_t off, unsigned width, uint32_t v
     uint32_t base = prio ? GICD_IPRIORITYR : GICD_ITARGETSR;
     for (unsigned i = 0; i < width; i++) {
         unsigned id = off - base + i;
+        if (id >= VGIC_NR_IRQS)
+            break; /* an unaligned write running past the last ID */
         uint8_t b = (uint8_t)(v >> (8 * i));
         if (prio)
             g->irq[id].priority = b & VGIC_PRIO_MASK;
@@ -189,8 +238,11 @@ static void write_icfgr(struct vgic *g, uint32_t word, uint32_t v)
 static void write_word(struct vgic *g, uint32_t off, uint32_t v)
 {
     uint32_t w = (off & 0x7f) / 4;
-    if (off == GICD_CTLR)
+    if (off == GICD_CTLR) {
         g->enabled = v & 1;
+        for (unsigned id = 0; id < VGIC_NR_IRQS && !g->enabled; id++)
+            withdraw(g, id);
+    }
     else if (off == GICD_SGIR)
         write_sgir(g, v);
     else if (w >= 2)
@@ -224,7 +276,7 @@ bool vgicd_write(void *dev, uint32_t off, unsigned width, uint32_t val)
             if (off < GICD_SPENDSGIR)
                 clear_pending(g, id);
             else
-                g->irq[id].pending = true;
+                make_pending(g, id);
         }
     else if (width == 4 && !(off & 3) && off >= GICD_ICFGR && off < GICD_ICFGR + VGIC_NR_IRQS / 4)
         write_icfgr(g, (off - GICD_ICFGR) / 4, val);
@@ -239,7 +291,7 @@ void vgic_set_level(struct vgic *g, unsigned intid, bool level)
         return;
     struct vgic_irq *q = &g->irq[intid];
     if (q->edge && level && !q->level)
-        q->pending = true; /* a rising edge */
+        make_pending(g, intid); /* a rising edge */
     q->level = level;
 }
 

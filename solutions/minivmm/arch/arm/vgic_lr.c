@@ -66,10 +66,25 @@ static void evict(struct vgic *g, unsigned i)
     gich_write_lr(i, 0);
 }
 
+/* An interrupt pending again while the guest still handles it (active in its
+ * LR): ask for a maintenance interrupt when the guest completes it, so that
+ * it is delivered again then and not at some later, unrelated exit. */
+static void notify_on_completion(struct vgic *g)
+{
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++) {
+        uint32_t lr = g->lr[i];
+        if (lr && !(lr & LR_EOI) && g->irq[lr & LR_VID_MASK].pending) {
+            g->lr[i] = lr | LR_EOI;
+            gich_write_lr(i, g->lr[i]);
+        }
+    }
+}
+
 void vgic_flush_lrs(struct vgic *g)
 {
     int id;
     bool waiting = false;
+    notify_on_completion(g);
     while ((id = best_waiting(g)) >= 0) {
         int i = free_lr(g);
         if (i < 0 && (i = evictable_lr(g, g->irq[id].priority)) >= 0)
