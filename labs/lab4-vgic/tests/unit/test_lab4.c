@@ -5,7 +5,8 @@
  * The expected values come from the ARM Generic Interrupt Controller Architecture Specification,
  * v2.0 (IHI 0048B): the distributor's register map and registers (4.1.2, 4.3), the states of an
  * interrupt and the level/edge models (1.4.2, 3.2.4), GICD_SGIR (4.3.15), GICH_HCR (5.3.2) and the
- * list registers (5.3.11); from the ARM ARM (DDI 0406C) for CNTHCTL (B4.1.26); from the GIC-400
+ * list registers (5.3.11); from the ARM ARM (DDI 0406C) for CNTHCTL (its section "CNTHCTL,
+ * Counter-timer Hyp Control register"); from the GIC-400
  * TRM (DDI 0471B) for what GICv2 leaves to the implementation (PIDR2 0x2b, SGIs always enabled);
  * and from the contract in arch/vgic.h and the lab 4 handout: 64 interrupts, 4 list registers, one
  * CPU, 5 priority bits, IIDR 0x43b (implementer Arm only), the reset values, eviction and UIE.
@@ -1342,7 +1343,8 @@ static void timer_eoi(void *ctx, unsigned intid)
 
 START_TEST(test_vtimer_cnthctl)
 {
-    /* CNTHCTL (B4.1.26): PL1PCTEN (bit 0) set, the physical counter readable; PL1PCEN (bit 1)
+    /* CNTHCTL (ARM ARM, "Counter-timer Hyp Control register"): PL1PCTEN (bit 0) set, the
+     * physical counter readable; PL1PCEN (bit 1)
      * clear, the physical timer trapped; no event stream */
     ck_assert_msg(vtimer_cnthctl() == 1, "vtimer_cnthctl() is %#x, want 1 (PL1PCTEN)", vtimer_cnthctl());
 }
