@@ -204,7 +204,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	        echo "deps: installing" $$missing; \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	        apt-get update -qq || echo "deps: apt-get update reported errors; installing anyway"; \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	    else \
 	        echo "deps: missing Debian packages:" $$missing; \
 	        echo "deps: run this, then try again:  sudo apt-get install -y" $$missing; \
