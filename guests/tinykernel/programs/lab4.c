@@ -231,8 +231,8 @@ PROGRAM(hostile_gic, "hostile-gic", "random distributor writes and SGIs: the VMM
     irq_on();
     for (int i = 0; i < 3000; i++) {
         uint32_t off = rng() % 0x1000, v = rng();
-        if (off == GICD_CTLR)
-            continue; /* keep the distributor on, so that interrupts keep flowing */
+        if (off < 4)
+            continue; /* keep the distributor on (CTLR), so that interrupts keep flowing */
         switch (rng() % 4) {
         case 0: mmio_write32(gicd_base + (off & ~3u), v); break;
         case 1: mmio_write8(gicd_base + off, (uint8_t)v); break;
@@ -241,6 +241,17 @@ PROGRAM(hostile_gic, "hostile-gic", "random distributor writes and SGIs: the VMM
         }
     }
     irq_off();
+    /* Undo what the storm may have left: interrupts made active (which only
+     * the guest could complete) and pending ones; then one SGI must arrive. */
+    for (unsigned w = 0; w < 2; w++) {
+        mmio_write32(gicd_base + 0x380 + 4 * w, ~0u); /* ICACTIVER */
+        mmio_write32(gicd_base + 0x280 + 4 * w, ~0u); /* ICPENDR */
+    }
+    for (unsigned w = 0; w < 4; w++)
+        mmio_write32(gicd_base + 0xf10 + 4 * w, ~0u); /* CPENDSGIR */
+    mmio_write32(gicd_base + GICD_CTLR, 1);
+    mmio_write32(gicc_base + GICC_PMR, 0xf0);
+    settle();
     mmio_write32(gicd_base + GICD_SGIR, 2u << 24 | 3);
     unsigned before = taken_n;
     gic_enable(3, 0x00, count_irq);

@@ -13,6 +13,8 @@
 #define GICC_IAR  0x0c
 #define GICC_EOIR 0x10
 #define GICH_HCR  0x000
+#define GICH_VMCR 0x008
+#define GICH_APR  0x0f0
 #define GICH_LR0  0x100
 
 static volatile uint32_t *reg(uint32_t base, uint32_t off)
@@ -65,6 +67,16 @@ uint32_t gich_read_lr(unsigned i)
 void gich_write_lr(unsigned i, uint32_t v)
 {
     *reg(GICH_BASE, GICH_LR0 + 4 * i) = v;
+}
+
+/* A rebooted guest's CPU interface starts clean: no active priorities left
+ * from an interrupt the old run never completed, its PMR and CTLR at reset. */
+void gich_reset(void)
+{
+    *reg(GICH_BASE, GICH_VMCR) = 0;
+    *reg(GICH_BASE, GICH_APR) = 0;
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++)
+        gich_write_lr(i, 0);
 }
 
 void gich_write_hcr(uint32_t v)

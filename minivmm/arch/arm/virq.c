@@ -60,11 +60,29 @@ void arch_handle_irqs(struct vm *vm)
  * that state may have changed: after a device access (the distributor, or a
  * device raising its line) or a physical interrupt. Other exits (hypercalls,
  * CP15, WFI without sleep) change nothing the LRs show, and skipping the
- * flush keeps their cost as it was before lab 4. A guest completing an edge
- * interrupt needs no flush either: if others wait, GICH_HCR.UIE brings a
- * maintenance interrupt. */
+ * flush keeps their cost as it was before lab 4 (vcpu_run marks the vGIC
+ * dirty when the guest completed an interrupt in an LR). */
+/* The timer's line, raised when its PPI fired, stays up until the guest
+ * completes the interrupt. If the guest switched the timer off or masked it
+ * (CNTV_CTL: ENABLE, IMASK, ISTATUS) before that, the line must drop now. */
+#define CNTV_ENABLE  (1u << 0)
+#define CNTV_IMASK   (1u << 1)
+#define CNTV_ISTATUS (1u << 2)
+static void vtimer_resample(struct vm *vm)
+{
+    uint32_t ctl;
+    if (!vm->arch.vgic.irq[IRQ_VTIMER].level)
+        return;
+    __asm__ volatile("mrc p15, 0, %0, c14, c3, 1" : "=r"(ctl)); /* the guest's CNTV_CTL */
+    if ((ctl & (CNTV_ENABLE | CNTV_IMASK | CNTV_ISTATUS)) != (CNTV_ENABLE | CNTV_ISTATUS)) {
+        vtimer_completed(&vm->arch.vgic);
+        vm->arch.vgic_dirty = true;
+    }
+}
+
 void arch_vgic_enter(struct vm *vm)
 {
+    vtimer_resample(vm);
     if (host_uart_masked && guest_uart_can_take(&vm->uart)) {
         host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);

@@ -682,7 +682,7 @@ START_TEST(test_dist_on_the_bus)
 {
     /* minivmm puts the distributor on the guest's bus (lab 3) */
     static struct mmio_bus bus;
-    static const struct mmio_ops ops = {"gic", "arm,cortex-a15-gic", vgicd_read, vgicd_write};
+    static const struct mmio_ops ops = {"gic", "arm,cortex-a15-gic", vgicd_read, vgicd_write, 0};
     memset(&bus, 0, sizeof(bus));
     ck_assert_int_eq(mmio_register(&bus, GUEST_GICD_IPA, GICD_SIZE, &ops, &gic), 0);
     uint32_t val = 0;
@@ -950,7 +950,8 @@ END_TEST
 
 START_TEST(test_lr_evict_level)
 {
-    /* An evicted level interrupt goes back to its line: pending if it is still high, else not */
+    /* A level interrupt whose line drops while it is only pending in an LR leaves it; an
+     * evicted one goes back to its line: pending if it is still high */
     eoi.lower_line = true;
     wr(GICD_CTLR, 1);
     irq_enable(40, 0xa0);
@@ -962,14 +963,18 @@ START_TEST(test_lr_evict_level)
     edge_irq_pulse(43, 0x80);
     exit_and_enter();
     CHECK_LRS("four placed", lr_level(40, 0xa0), lr_level(41, 0x90), lr_edge(42, 0x80), lr_edge(43, 0x80));
-    vgic_set_level(&gic, 40, false); /* the device lowers 40's line before the guest got to it */
+    int i40 = lr_of(40), i41 = lr_of(41), i42 = lr_of(42), i43 = lr_of(43);
+    ck_assert(i40 >= 0 && i41 >= 0 && i42 >= 0 && i43 >= 0);
+    vgic_set_level(&gic, 40, false); /* the device lowers 40's line before the guest got to it: */
+    ck_assert_msg(lr_of(40) < 0 && host_gich_lr[i40] == 0, /* no longer pending, out of its LR */
+                  "40's line dropped while it was only pending in LR%d, which is %#x, want 0", i40,
+                  host_gich_lr[i40]);
     vgic_sync_lrs(&gic);
     edge_irq_pulse(44, 0x10);
-    int i40 = lr_of(40), i41 = lr_of(41), i42 = lr_of(42), i43 = lr_of(43);
     vgic_flush_lrs(&gic);
-    CHECK_LRS("44 evicted 40", lr_level(41, 0x90), lr_edge(42, 0x80), lr_edge(43, 0x80), lr_edge(44, 0x10));
+    CHECK_LRS("44 in 40's place", lr_level(41, 0x90), lr_edge(42, 0x80), lr_edge(43, 0x80), lr_edge(44, 0x10));
     ck_assert_msg(lr_of(44) == i40 && lr_of(41) == i41 && lr_of(42) == i42 && lr_of(43) == i43,
-                  "44 is not in 40's LR, or the other LRs moved: one eviction, of the least urgent");
+                  "44 is not in 40's freed LR, or the other LRs moved");
     check_injected("four, then 44", 5);
     ck_assert_msg(!pending(40), "evicted 40, whose line is low, is pending");
     check_hcr("nothing waits: 40's line is low", HCR_EN);
@@ -1173,6 +1178,23 @@ START_TEST(test_lr_full_run)
 }
 END_TEST
 
+START_TEST(test_lr_priority_change)
+{
+    /* a new priority for an interrupt waiting in an LR reaches the LR (else the guest's
+     * priority mask would judge it by the old one) */
+    wr(GICD_CTLR, 1);
+    edge_irq_pulse(41, 0xf0);
+    vgic_flush_lrs(&gic);
+    CHECK_LRS("placed at 0xf0", lr_edge(41, 0xf0));
+    wrw(GICD_IPRIORITYR + 41, 1, 0x20);
+    vgic_flush_lrs(&gic);
+    CHECK_LRS("placed again at 0x20", lr_edge(41, 0x20));
+    unsigned taken[4];
+    unsigned n = guest_run(taken, 4);
+    CHECK_TAKEN("once", taken, n, 41);
+}
+END_TEST
+
 START_TEST(test_lr_disable_withdraws)
 {
     /* an interrupt only pending in its LR is withdrawn when disabled or when the distributor is
@@ -1292,7 +1314,6 @@ START_TEST(test_lr_active_regs_in_place)
     vgic_set_level(&gic, 43, true);             /* by its line */
     edge_irq_pulse(44, 0x60);
     vgic_flush_lrs(&gic);
-    vgic_set_level(&gic, 43, false);            /* 43's line drops while it waits in its LR */
     guest_ack(44);
     vgic_sync_lrs(&gic);
 
@@ -1450,6 +1471,7 @@ static Suite *lab4_suite(void)
     tcase_add_test(lr, test_lr_full_run);
     tcase_add_test(lr, test_lr_sgi_again_while_active);
     tcase_add_test(lr, test_lr_disable_withdraws);
+    tcase_add_test(lr, test_lr_priority_change);
     tcase_add_test(lr, test_lr_icpendr_takes_out);
     tcase_add_test(lr, test_lr_active_regs_in_place);
     suite_add_tcase(s, lr);

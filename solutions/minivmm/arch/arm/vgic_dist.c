@@ -219,8 +219,10 @@ static void write_bytes(struct vgic *g, uint32_t off, unsigned width, uint32_t v
         if (id >= VGIC_NR_IRQS)
             break; /* an unaligned write running past the last ID */
         uint8_t b = (uint8_t)(v >> (8 * i));
-        if (prio)
+        if (prio) {
             g->irq[id].priority = b & VGIC_PRIO_MASK;
+            withdraw(g, id); /* waiting in an LR at its old priority: placed again at the new one */
+        }
         else if (id >= 32)
             g->irq[id].target = b & 1; /* SGI/PPI targets are read-only; one CPU */
     }
@@ -293,6 +295,8 @@ void vgic_set_level(struct vgic *g, unsigned intid, bool level)
     if (q->edge && level && !q->level)
         make_pending(g, intid); /* a rising edge */
     q->level = level;
+    if (!q->edge && !level && !q->lr_latched)
+        withdraw(g, intid); /* a level interrupt stops being pending when its line drops */
 }
 
 bool vgic_has_pending(const struct vgic *g)

@@ -11,5 +11,6 @@
 void gic_init(void);
 uint32_t gic_ack(void);        /* GICC_IAR: the interrupt taken (1023: none) */
 void gic_eoi(uint32_t iar);    /* priority drop and deactivation */
+void gich_reset(void);         /* the guest's CPU interface as at reset: LRs, APR, VMCR */
 
 #endif
