@@ -100,10 +100,10 @@ $(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
 
 # ---- Host builds of the logic, for the Check unit tests
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
-HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/fdt.c \
+HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/zimage.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/mmio.c \
-             minivmm/devices/testdev.c \
+             minivmm/devices/testdev.c minivmm/arch/arm/guest_dt_arm.c \
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
              minivmm/arch/arm/cp15_view.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
              $(filter %.c,$(STUDENT_FILES)) \
@@ -140,7 +140,7 @@ $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 -include $(shell find $(B) $(GUEST_DIR) -name '*.[cS].d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench deps clean FORCE
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench deps clean linux FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
@@ -152,14 +152,38 @@ UNIT_RUN := $(UNIT_FW) $(if $(LAB),$(filter $(B)/unit/lab$(LAB)-%,$(UNIT_LABS)),
 unit: deps unit-bins
 	@status=0; for t in $(UNIT_RUN); do echo "== $$t"; $$t || status=1; done; exit $$status
 
+# GUEST=linux: Debian's armmp kernel and a busybox initramfs instead of tinykernel.
+LINUX_DIR    := build/linux
+LINUX_ZIMAGE := $(LINUX_DIR)/zImage
+LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio
+ifeq ($(GUEST),linux)
+VMM_OPTS  ?= mem=128 initrd=$(LINUX_INITRD)
+RUN_ARGS  ?= console=ttyAMA0
+RUN_GUEST  = $(LINUX_ZIMAGE)
+RUN_DEPS   = linux
+else
 VMM_OPTS  ?=
 RUN_ARGS  ?= run=demo
-QEMU_RUN   = $(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(GUEST_ELF) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
+RUN_GUEST  = $(GUEST_ELF)
+endif
+QEMU_RUN   = $(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(RUN_GUEST) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
 
-run: deps all
-	@$(QEMU_RUN) --timeout 60 -- $(RUN_ARGS)
+run: deps all $(RUN_DEPS)
+	@$(QEMU_RUN) $(if $(filter linux,$(GUEST)),--interactive,--timeout 60) -- $(RUN_ARGS)
 
-qemu: deps all
+# The Linux guest: the two Debian packages (fetched once into ~/.cache/minivmm),
+# the zImage, and an initramfs of busybox and guests/linux/init.
+linux: $(LINUX_ZIMAGE) $(LINUX_INITRD)
+$(LINUX_DIR)/fetched: guests/linux/fetch.py
+	@mkdir -p $(@D)
+	@$(PYTHON) guests/linux/fetch.py > $@.tmp && mv $@.tmp $@
+$(LINUX_ZIMAGE): $(LINUX_DIR)/fetched
+	@cp $$(sed -n 1p $<) $@
+$(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init guests/linux/mkinitramfs.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@
+
+qemu: deps all $(RUN_DEPS)
 	@$(QEMU_RUN) --interactive -- $(RUN_ARGS)
 
 qemu-gdb: deps all

@@ -7,7 +7,7 @@ import tomllib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KINDS = ("unit", "qemu")
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
-               "stdin": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
+               "stdin": str, "stdin_after": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
                "reference_only": bool}
 
 
@@ -28,6 +28,7 @@ class Test:
     guest_args: str = ""      # qemu: extra guest boot arguments
     guest: str = ""           # qemu: guest ELF (default: the tinykernel build)
     stdin: str = ""           # qemu: what the grader types on the guest's console
+    stdin_after: str = ""     # qemu: ... once the output shows this (a prompt); else at once
     expect_exit: int = 0      # qemu: the status QEMU must end with
     expect: list = dataclasses.field(default_factory=list)   # substrings the output must contain
     proof: bool = True        # qemu: require the nonce-bound "MVTEST <program> PASS" line

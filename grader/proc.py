@@ -99,8 +99,10 @@ def _feed(proc, data):
         pass
 
 
-def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None):
-    """Run argv with stdin bytes (or none); stop it (and every process it started) at the timeout."""
+def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None):
+    """Run argv with stdin bytes (or none), typed at once or, with stdin_after, once
+    the output shows those bytes (a prompt); stop it (and every process it started)
+    at the timeout."""
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
@@ -108,8 +110,13 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
                             env=None if env is None else {**os.environ, **env})
     with _live_lock:
         _live.add(proc.pid)
+    feeder = None
     if stdin is not None:  # from a thread: a full pipe must not stop the output being read
-        threading.Thread(target=_feed, args=(proc, stdin), daemon=True).start()
+        feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
+        if not stdin_after:
+            feeder.start()
+            feeder = None
+    recent = b""  # the output's last bytes, to spot the prompt even across reads
     head, tail, dropped = bytearray(), bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -127,6 +134,11 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
                 break
             if echo:
                 echo = _echo(chunk)
+            if feeder:
+                recent = (recent + chunk)[-(len(stdin_after) + 65536):]
+                if stdin_after in recent:
+                    feeder.start()
+                    feeder = None
             head, tail, dropped = _keep(head, tail, dropped, chunk, cap)
         if not timed_out:  # output closed: give the process what is left of its time to end
             timed_out = not _exited(proc.pid, max(timeout - (time.monotonic() - start), 0.1))

@@ -111,7 +111,8 @@ def _run_qemu(t, kit, variant, timeout):
     nonce = secrets.token_hex(4)
     args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
     argv = qemu.command(vmm, guest, t.vmm_opts.split(), args)
-    r = proc.run(argv, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None)
+    r = proc.run(argv, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
+                 stdin_after=t.stdin_after.encode() if t.stdin_after else None)
     out = r.output
     if r.timed_out:
         return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout")

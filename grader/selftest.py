@@ -45,6 +45,9 @@ def build_repo(ph, jobs):
         ok, log = make("all", "unit-bins", f"SOLUTIONS={variant}", jobs=jobs)
         if not ph.record(f"build SOLUTIONS={variant}", ok, "" if ok else runner._tail(log, 20)):
             return False
+    if not HANDOUT:  # the Linux guest: Debian's kernel and busybox, fetched once (network)
+        ok, log = make("linux", jobs=jobs)
+        ph.record("build the Linux guest (make linux)", ok, "" if ok else runner._tail(log, 20))
     return True
 
 

@@ -60,11 +60,20 @@ static int opt_mem(struct vmm_options *o, const char *v)
     return 0;
 }
 
+static int opt_initrd(struct vmm_options *o, const char *v)
+{
+    if (!*v || strlen(v) >= sizeof(o->initrd))
+        return -1;
+    memcpy(o->initrd, v, strlen(v) + 1);
+    return 0;
+}
+
 static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
     {"stats", "on|off", "print exit statistics when the guest stops (default on)", opt_stats},
     {"mem", "1-128", "guest RAM in MiB (default 64)", opt_mem},
     {"dcache", "on|off", "cache decoded MMIO instructions (lab 3, default on)", opt_dcache},
+    {"initrd", "<path>", "an initramfs for a Linux guest (a host file)", opt_initrd},
 };
 
 void cmdline_usage(void)

@@ -103,6 +103,18 @@ void fdt_prop_u32(struct fdt_writer *w, const char *name, uint32_t v)
     fdt_prop(w, name, b, 4);
 }
 
+void fdt_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cells, uint32_t n)
+{
+    uint8_t b[64];
+    if (n > sizeof(b) / 4) {
+        w->overflow = true;
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        be32(b + 4 * i, cells[i]);
+    fdt_prop(w, name, b, 4 * n);
+}
+
 void fdt_prop_str(struct fdt_writer *w, const char *name, const char *s)
 {
     fdt_prop(w, name, s, (uint32_t)strlen(s) + 1);

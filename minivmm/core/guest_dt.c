@@ -1,4 +1,5 @@
 /* Builds the guest's device tree: the machine minivmm presents (RAM, devices, chosen/bootargs) in DTB form. */
+#include <minivmm/arch.h>
 #include <minivmm/console.h>
 #include <minivmm/fdt.h>
 #include <minivmm/guest_dt.h>
@@ -11,7 +12,7 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static void reg_node(struct fdt_writer *w, const char *name, const char *compatible, uint32_t base,
+static void reg_node(struct fdt_writer *w, const char *name, const struct mmio_ops *ops, uint32_t base,
                      uint32_t size)
 {
     char node[40];
@@ -20,19 +21,23 @@ static void reg_node(struct fdt_writer *w, const char *name, const char *compati
     put_be32(reg, base);
     put_be32(reg + 4, size);
     fdt_begin_node(w, node);
-    if (compatible)
-        fdt_prop_str(w, "compatible", compatible);
+    if (ops && ops->compatible_len)
+        fdt_prop(w, "compatible", ops->compatible, ops->compatible_len);
+    else if (ops && ops->compatible)
+        fdt_prop_str(w, "compatible", ops->compatible);
     fdt_prop(w, "reg", reg, sizeof(reg));
 }
 
-/* One node per device on the MMIO bus that has a "compatible" (lab 3). */
-static void device_nodes(struct fdt_writer *w, const struct mmio_bus *bus)
+/* One node per device on the MMIO bus that has a "compatible" (lab 3), with
+ * what the architecture adds (interrupts, clocks). */
+static void device_nodes(struct fdt_writer *w, const struct vm *vm)
 {
-    for (unsigned i = 0; i < bus->count; i++) {
-        const struct mmio_region *r = &bus->regions[i];
+    for (unsigned i = 0; i < vm->mmio.count; i++) {
+        const struct mmio_region *r = &vm->mmio.regions[i];
         if (!r->ops->compatible)
             continue;
-        reg_node(w, r->ops->name, r->ops->compatible, r->base, r->size);
+        reg_node(w, r->ops->name, r->ops, r->base, r->size);
+        arch_guest_dt_device(w, vm, r);
         fdt_end_node(w);
     }
 }
@@ -50,15 +55,22 @@ int guest_dt_build(struct vm *vm)
     fdt_prop_u32(&w, "#size-cells", 1);
     fdt_prop_str(&w, "compatible", "minivmm,virt");
     fdt_prop_str(&w, "model", "minivmm virtual machine");
+    arch_guest_dt_root(&w, vm); /* properties come before any subnode */
 
     fdt_begin_node(&w, "chosen");
     fdt_prop_str(&w, "bootargs", vm->bootargs);
+    arch_guest_dt_chosen(&w, vm);
+    if (vm->initrd) {
+        fdt_prop_u32(&w, "linux,initrd-start", vm->initrd_ipa);
+        fdt_prop_u32(&w, "linux,initrd-end", vm->initrd_ipa + (uint32_t)vm->initrd_len);
+    }
     fdt_end_node(&w);
 
     reg_node(&w, "memory", NULL, vm->ram_ipa, vm->ram_size);
     fdt_prop_str(&w, "device_type", "memory");
     fdt_end_node(&w);
-    device_nodes(&w, &vm->mmio);
+    arch_guest_dt(&w, vm);
+    device_nodes(&w, vm);
 
     fdt_end_node(&w);
     if (!fdt_finish(&w))

@@ -33,11 +33,20 @@ static void parse_options(struct vmm_options *o)
     }
 }
 
-/* Read the guest image and boot the VM from it; a bad image stops minivmm here. */
-static void load_guest(struct vm *vm, const char *path)
+/* Read the guest image (and its initramfs) and boot the VM from it; a bad
+ * image stops minivmm here, before the guest runs. */
+static void load_guest(struct vm *vm, const char *path, const char *initrd)
 {
     uint8_t *img;
     char err[256];
+    if (*initrd) {
+        uint8_t *rd;
+        if (hostfs_read_file(initrd, &rd, &vm->initrd_len, err, sizeof(err))) {
+            printk("minivmm: cannot read initramfs '%s': %s\n", initrd, err);
+            host_exit(MV_EXIT_BADGUEST);
+        }
+        vm->initrd = rd;
+    }
     if (hostfs_read_file(path, &img, &vm->image_len, err, sizeof(err)) ||
         (vm->image = img, vm_boot(vm, err, sizeof(err)))) {
         printk("minivmm: cannot load guest '%s': %s\n", path, err);
@@ -61,7 +70,7 @@ void vmm_main(void)
     arch_vm_init(vm);
     arch_vm_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
-    load_guest(vm, opt.guest);
+    load_guest(vm, opt.guest, opt.initrd);
     printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
            vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
     current_vm = vm;

@@ -38,4 +38,4 @@ static bool testdev_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return true;
 }
 
-const struct mmio_ops testdev_ops = { "testdev", "minivmm,testdev", testdev_read, testdev_write };
+const struct mmio_ops testdev_ops = { "testdev", "minivmm,testdev", testdev_read, testdev_write, 0 };

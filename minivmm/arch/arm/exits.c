@@ -67,11 +67,33 @@ static enum exit_action handle_cp15_64(struct vcpu *v, uint32_t hsr)
     return EXIT_RESUME;
 }
 
+/* MRC/MCR of a debug register (HDCR.TDA). minivmm offers the guest no debug
+ * hardware: DBGDIDR reads as 0, "no debug architecture", which is all Linux
+ * asks before leaving breakpoints alone. Any other debug register is not
+ * emulated: the exit stays unhandled (and visible) like any unknown class. */
+#define ISS_CP_READ 1u
+#define ISS_CP_REG_MASK 0x000ffc1eu /* Opc2, Opc1, CRn, CRm: which register */
+#define ISS_DBGDIDR 0u              /* MRC p14, 0, Rt, c0, c0, 0 */
+
+static enum exit_action handle_cp14(struct vcpu *v, uint32_t hsr)
+{
+    uint32_t iss = hsr_iss(hsr), rt = (iss >> 5) & 0xf;
+    if (!(iss & ISS_CP_READ) || (iss & ISS_CP_REG_MASK) != ISS_DBGDIDR)
+        return EXIT_UNHANDLED;
+    if (trace_exits)
+        printk("  DBGDIDR read: 0 (no debug architecture)\n");
+    if (rt != 15)
+        *arm_reg(&v->arch.regs, rt) = 0;
+    arm_advance_pc(&v->arch.regs, hsr);
+    return EXIT_RESUME;
+}
+
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_WFI_WFE] = handle_wfx_sleep, /* lab 1 (lab 4: the sleep) */
     [EC_CP15_32] = handle_cp15_32, /* lab 1 */
     [EC_CP15_64] = handle_cp15_64,
+    [EC_CP14_32] = handle_cp14,
     [EC_HVC] = handle_hvc,
     [EC_SMC] = handle_smc,        /* lab 1 */
     [EC_IABT_LOW] = handle_iabt_low, /* lab 2 */

@@ -47,7 +47,8 @@ static bool gicd_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return vgicd_write(dev, off, width, val);
 }
 
-static const struct mmio_ops gicd_ops = { "gic", "arm,cortex-a15-gic", vgicd_read, gicd_write };
+/* No "compatible": guest_dt_arm.c writes the GIC's node (two reg ranges). */
+static const struct mmio_ops gicd_ops = { "gic", NULL, vgicd_read, gicd_write, 0 };
 
 static void reset_devices(struct vm *vm)
 {
@@ -60,8 +61,7 @@ static void reset_devices(struct vm *vm)
         vm->arch.vgic.eoi = vgic_eoi;
         vm->arch.vgic.ctx = vm;
         vgic_init(&vm->arch.vgic);
-        for (unsigned i = 0; i < VGIC_NR_LRS; i++)
-            gich_write_lr(i, 0);
+        gich_reset();
         /* A rebooted guest starts with its timer off and the timer's PPI
          * unmasked, whatever the previous run left. */
         __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(0)); /* CNTV_CTL */

@@ -19,6 +19,14 @@ void arch_vm_init(struct vm *vm);
 void arch_vm_devices(struct vm *vm);
 void arch_vm_devices_reset(struct vm *vm);
 void arch_print_stats(const struct vm *vm);
+/* The architecture's part of the guest's device tree: its own nodes (written
+ * at the root, before the devices), and extra properties inside a device's node. */
+struct fdt_writer;
+struct mmio_region;
+void arch_guest_dt_root(struct fdt_writer *w, const struct vm *vm); /* root properties */
+void arch_guest_dt(struct fdt_writer *w, const struct vm *vm);
+void arch_guest_dt_chosen(struct fdt_writer *w, const struct vm *vm); /* inside /chosen */
+void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct mmio_region *r);
 /* Test hypercall: one of lab 3's counters (MV_MMIO_STAT_*); 0, or -1 if unknown. */
 int arch_test_mmio_stat(struct vm *vm, uint32_t which, uint32_t *value);
 /* Test hypercalls: the host-physical address behind ipa, and a word of host

@@ -13,7 +13,8 @@ struct vmm_options {
     bool decode_cache;        /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
     bool help;                /* help: print usage and stop */
     uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
-    char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF */
+    char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF or zImage */
+    char initrd[CMDLINE_PATH_MAX];       /* initrd=<path>: an initramfs for a Linux guest, or "" */
     char guest_args[CMDLINE_ARGS_MAX];   /* the rest, passed to the guest as bootargs */
 };
 

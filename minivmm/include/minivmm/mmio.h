@@ -12,6 +12,9 @@ struct mmio_ops {
     const char *compatible; /* the guest device tree's "compatible", or NULL for no node */
     bool (*read)(void *dev, uint32_t off, unsigned width, uint32_t *val);
     bool (*write)(void *dev, uint32_t off, unsigned width, uint32_t val);
+    /* Bytes of compatible when it lists several NUL-separated strings
+     * (sizeof the literal); 0 for a single string. */
+    uint32_t compatible_len;
 };
 
 struct mmio_region {

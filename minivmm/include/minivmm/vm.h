@@ -22,8 +22,11 @@ struct vm {
     uint32_t entry;       /* guest entry point (IPA) */
     uint32_t dtb_ipa;     /* where the device tree was placed */
     char bootargs[BOOTARGS_MAX];
-    const uint8_t *image; /* the guest ELF as read from the host, kept for a reset */
+    const uint8_t *image; /* the guest ELF or zImage as read from the host, kept for a reset */
     size_t image_len;
+    const uint8_t *initrd; /* initrd=: the initramfs as read from the host, or NULL */
+    size_t initrd_len;
+    uint32_t initrd_ipa;  /* where it was placed (the device tree's /chosen says so) */
     bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     bool decode_cache;    /* dcache=on: keep decoded MMIO instructions (lab 3) */
     struct mmio_bus mmio; /* the devices' guest-physical regions (lab 3) */
@@ -36,6 +39,9 @@ struct vm {
 /* Load the image into guest RAM, write the device tree and reset the vCPU.
  * Returns 0, or -1 with the reason in err. */
 int vm_boot(struct vm *vm, char *err, size_t errlen);
+/* Place vm->initrd (if any) in the upper half of guest RAM, below the device
+ * tree. 0, or -1 with the reason in err if it does not fit. */
+int vm_load_initrd(struct vm *vm, char *err, size_t errlen);
 /* Ask for a warm reset: the run loop reboots the guest after the current exit. */
 void vm_request_reset(struct vm *vm);
 

@@ -301,8 +301,8 @@ END_TEST
 /* Each device on the MMIO bus with a "compatible" gets a node; one without does not. */
 START_TEST(test_guest_dt_devices)
 {
-    static const struct mmio_ops uart = {"pl011", "arm,pl011", NULL, NULL};
-    static const struct mmio_ops hidden = {"hidden", NULL, NULL, NULL};
+    static const struct mmio_ops uart = {"pl011", "arm,pl011", NULL, NULL, 0};
+    static const struct mmio_ops hidden = {"hidden", NULL, NULL, NULL, 0};
     ck_assert_int_eq(mmio_register(&vm->mmio, 0x09000000u, 0x1000, &uart, NULL), 0);
     ck_assert_int_eq(mmio_register(&vm->mmio, 0x0c000000u, 0x1000, &hidden, NULL), 0);
     ck_assert_int_eq(guest_dt_build(vm), 0);

@@ -26,7 +26,7 @@ static bool probe_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return !p->refuse;
 }
 
-static const struct mmio_ops probe_ops = {"probe", NULL, probe_read, probe_write};
+static const struct mmio_ops probe_ops = {"probe", NULL, probe_read, probe_write, 0};
 
 START_TEST(test_register_overlaps)
 {

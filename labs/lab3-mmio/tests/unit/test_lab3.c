@@ -86,7 +86,7 @@ static bool probe_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return true;
 }
 
-static const struct mmio_ops probe_ops = {"probe", NULL, probe_read, probe_write};
+static const struct mmio_ops probe_ops = {"probe", NULL, probe_read, probe_write, 0};
 
 static uint32_t probe_get32(uint32_t off)
 {

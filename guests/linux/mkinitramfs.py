@@ -1,0 +1,35 @@
+"""Build the Linux guest's initramfs: a newc cpio archive with busybox and guests/linux/init.
+
+python3 guests/linux/mkinitramfs.py BUSYBOX OUT"""
+import pathlib
+import sys
+
+INIT = pathlib.Path(__file__).with_name("init")
+
+
+def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
+    """One newc record: 110-byte ASCII header, the name, the data, each padded to 4 bytes."""
+    ino[0] += 1
+    fields = [ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1, 0]
+    head = b"070701" + b"".join(b"%08x" % f for f in fields)
+    rec = head + name.encode() + b"\0"
+    rec += b"\0" * (-len(rec) % 4) + data
+    return rec + b"\0" * (-len(rec) % 4)
+
+
+def build(busybox, out):
+    files = [
+        entry("dev", 0o040755), entry("dev/console", 0o020600, rdev=(5, 1)),
+        entry("bin", 0o040755), entry("proc", 0o040755), entry("sys", 0o040755),
+        entry("bin/busybox", 0o100755, pathlib.Path(busybox).read_bytes()),
+        entry("init", 0o100755, INIT.read_bytes()),
+        entry("TRAILER!!!", 0),
+    ]
+    blob = b"".join(files)
+    pathlib.Path(out).write_bytes(blob + b"\0" * (-len(blob) % 512))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    build(sys.argv[1], sys.argv[2])

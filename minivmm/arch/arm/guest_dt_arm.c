@@ -1,0 +1,115 @@
+/* The ARM platform's part of the guest's device tree: the CPU, PSCI, the GIC and the timer (lab 4), and the UART's interrupt and clock. */
+#include <minivmm/arch.h>
+#include <minivmm/fdt.h>
+#include <minivmm/vm.h>
+#include <arch/gic.h>
+#include <arch/vgic.h>
+
+#define PHANDLE_GIC   1
+#define PHANDLE_CLK   2
+#define GIC_SPI       0
+#define GIC_PPI       1
+#define IRQ_LEVEL_HIGH 4
+#define PPI_CPU0      0x100  /* GICv2 PPI flags: the CPU mask, CPU 0 only */
+
+/* Several strings in one property ("a\0b\0"): sizeof keeps every NUL. */
+#define PROP_STRS(w, name, strs) fdt_prop((w), (name), (strs), sizeof(strs))
+
+static void cpus(struct fdt_writer *w)
+{
+    fdt_begin_node(w, "cpus");
+    fdt_prop_u32(w, "#address-cells", 1);
+    fdt_prop_u32(w, "#size-cells", 0);
+    fdt_begin_node(w, "cpu@0");
+    fdt_prop_str(w, "device_type", "cpu");
+    fdt_prop_str(w, "compatible", "arm,cortex-a15");
+    fdt_prop_u32(w, "reg", 0);
+    fdt_end_node(w);
+    fdt_end_node(w);
+}
+
+/* PSCI over HVC (lab 1 answers it): SYSTEM_OFF, SYSTEM_RESET; CPU_ON is NOT_SUPPORTED. */
+static void psci(struct fdt_writer *w)
+{
+    fdt_begin_node(w, "psci");
+    PROP_STRS(w, "compatible", "arm,psci-1.0\0arm,psci-0.2");
+    fdt_prop_str(w, "method", "hvc");
+    fdt_end_node(w);
+}
+
+/* The guest's GIC: distributor emulated, CPU interface = the board's GICV. */
+static void gic(struct fdt_writer *w)
+{
+    const uint32_t reg[] = { GUEST_GICD_IPA, GICD_SIZE, GUEST_GICC_IPA, GICV_SIZE };
+    fdt_begin_node(w, "intc@8000000");
+    fdt_prop_str(w, "compatible", "arm,cortex-a15-gic");
+    fdt_prop_cells(w, "reg", reg, 4);
+    fdt_prop(w, "interrupt-controller", NULL, 0);
+    fdt_prop_u32(w, "#interrupt-cells", 3);
+    fdt_prop_u32(w, "phandle", PHANDLE_GIC);
+    fdt_end_node(w);
+}
+
+/* The architected timer: secure and non-secure physical, virtual, hyp PPIs
+ * (13, 14, 11, 10 = IDs 29, 30, 27, 26). The guest uses the virtual one. */
+static void timer(struct fdt_writer *w)
+{
+    const uint32_t f = PPI_CPU0 | IRQ_LEVEL_HIGH;
+    const uint32_t irqs[] = { GIC_PPI, 13, f, GIC_PPI, 14, f, GIC_PPI, 11, f, GIC_PPI, 10, f };
+    fdt_begin_node(w, "timer");
+    fdt_prop_str(w, "compatible", "arm,armv7-timer");
+    fdt_prop_cells(w, "interrupts", irqs, 12);
+    fdt_end_node(w);
+}
+
+/* The PL011's reference clock, which Linux's AMBA bus wants described. */
+static void clock(struct fdt_writer *w)
+{
+    fdt_begin_node(w, "apb-pclk");
+    fdt_prop_str(w, "compatible", "fixed-clock");
+    fdt_prop_u32(w, "#clock-cells", 0);
+    fdt_prop_u32(w, "clock-frequency", 24000000);
+    fdt_prop_str(w, "clock-output-names", "clk24mhz");
+    fdt_prop_u32(w, "phandle", PHANDLE_CLK);
+    fdt_end_node(w);
+}
+
+/* The console: the guest's PL011, once it exists (lab 3). */
+void arch_guest_dt_chosen(struct fdt_writer *w, const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->mmio.count; i++)
+        if (vm->mmio.regions[i].base == GUEST_PL011_IPA)
+            fdt_prop_str(w, "stdout-path", "/pl011@9000000");
+}
+
+/* Every interrupt in the tree goes to the GIC, once the guest has one (lab 4). */
+void arch_guest_dt_root(struct fdt_writer *w, const struct vm *vm)
+{
+    if (vm->arch.vgic_on)
+        fdt_prop_u32(w, "interrupt-parent", PHANDLE_GIC);
+}
+
+void arch_guest_dt(struct fdt_writer *w, const struct vm *vm)
+{
+    cpus(w);
+    psci(w);
+    clock(w);
+    if (!vm->arch.vgic_on)
+        return;
+    gic(w);
+    timer(w);
+}
+
+/* Inside a device's node: what a driver needs beyond compatible and reg. */
+void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct mmio_region *r)
+{
+    if (r->base != GUEST_PL011_IPA)
+        return;
+    const uint32_t clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
+    PROP_STRS(w, "clock-names", "uartclk\0apb_pclk");
+    fdt_prop_cells(w, "clocks", clocks, 2);
+    if (vm->arch.vgic_on) {
+        const uint32_t irq[] = { GIC_SPI, IRQ_GUEST_UART - 32, IRQ_LEVEL_HIGH };
+        fdt_prop_cells(w, "interrupts", irq, 3);
+    }
+}
