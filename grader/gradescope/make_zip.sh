@@ -35,7 +35,8 @@ with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
             p = pathlib.Path(dirpath, name)
-            if name.endswith(".pyc") or p in (out, tmp) or not p.is_file():
+            # (".git" is a file, not a folder, in a git worktree)
+            if name.endswith(".pyc") or name == ".git" or p in (out, tmp) or not p.is_file():
                 continue
             z.write(p, p.relative_to(root).as_posix())   # keeps the file mode (executables)
             count += 1
