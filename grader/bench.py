@@ -7,8 +7,11 @@ import argparse
 import pathlib
 import re
 import sys
+import time
 
 from . import proc, qemu
+
+BANNER = b"=== minivmm Linux guest"
 
 # (result name, what it is, the guest-only baseline it is compared with, minivmm options of the run)
 ROWS = [
@@ -25,6 +28,36 @@ ROWS = [
 
 def parse(output):
     return {m.group(1): int(m.group(2)) / 100 for m in re.finditer(r"^BENCH (\S+) (\d+)$", output, re.M)}
+
+
+LINUX = ("build/linux/zImage", "build/linux/initramfs.cpio")
+LINUX_ARGS = "console=ttyAMA0 minivmm.test"
+
+
+def linux_boot(vmm):
+    """Debian's kernel to its init banner, directly on QEMU's virt board and under
+    minivmm on the same QEMU (real time, no icount: a wall-clock comparison)."""
+    if not all(pathlib.Path(p).is_file() for p in LINUX):
+        print("(Linux boot: run 'make linux' first to compare it)")
+        return
+    direct = [qemu.QEMU, "-M", "virt,gic-version=2", "-cpu", "cortex-a15", "-m", "128", "-nographic",
+              "-no-reboot", "-serial", "stdio", "-monitor", "none", "-kernel", LINUX[0],
+              "-initrd", LINUX[1], "-append", LINUX_ARGS]
+    under = qemu.command(vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}"], LINUX_ARGS.split(),
+                         deterministic=False)
+    times, exits = {}, ""
+    for name, argv in (("direct on QEMU virt", direct), ("under minivmm", under)):
+        start = time.monotonic()
+        r = proc.run(argv, 180, stdin=b"x\n", stdin_after=b"type a line", banner=BANNER)
+        times[name] = r.banner_at
+        exits = next((l for l in r.output.splitlines() if " exits: " in l), exits)
+    print(f"\n{'Linux boot to the init banner (wall time)':<50} {'seconds':>12}")
+    for name, t in times.items():
+        print(f"  {name:<48} {t:>12.2f}" if t else f"  {name:<48} {'no banner':>12}")
+    if all(times.values()):
+        a, b = times.values()
+        print(f"  {'ratio':<48} {b / a:>11.2f}x")
+    print(f"  {exits.strip()}")
 
 
 def main(argv=None):
@@ -52,6 +85,7 @@ def main(argv=None):
             print(f"{what:<50} {got[name]:>12.1f} {b:>22} {got[name] / got[base]:>5.0f}x")
     print("(instructions per operation including the loop; baseline: the same operation without an exit;\n"
           " -icount shift=0, deterministic; the 'dcache=off' row comes from a second run)")
+    linux_boot(a.vmm)
     return 0
 
 

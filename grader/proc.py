@@ -19,6 +19,7 @@ class Result:
     output: str               # what it printed, up to the cap
     dropped: int              # bytes beyond the cap
     seconds: float
+    banner_at: float | None = None  # seconds until the output first showed `banner`, if asked
 
     @property
     def timed_out(self):
@@ -99,10 +100,11 @@ def _feed(proc, data):
         pass
 
 
-def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None):
+def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None,
+        banner=None):
     """Run argv with stdin bytes (or none), typed at once or, with stdin_after, once
     the output shows those bytes (a prompt); stop it (and every process it started)
-    at the timeout."""
+    at the timeout. With banner, note when the output first shows it (benchmarks)."""
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
@@ -117,6 +119,7 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
             feeder.start()
             feeder = None
     recent = b""  # the output's last bytes, to spot the prompt even across reads
+    seen, banner_at = b"", None
     head, tail, dropped = bytearray(), bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -134,6 +137,10 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
                 break
             if echo:
                 echo = _echo(chunk)
+            if banner and banner_at is None:
+                seen = (seen + chunk)[-(len(banner) + 65536):]
+                if banner in seen:
+                    banner_at = time.monotonic() - start
             if feeder:
                 recent = (recent + chunk)[-(len(stdin_after) + 65536):]
                 if stdin_after in recent:
@@ -151,4 +158,4 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
     proc.stdout.close()
     kept = head + (f"\n[... {dropped} bytes of output dropped ...]\n".encode() if dropped else b"") + tail
     text = kept.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Result(None if timed_out else status, text, dropped, time.monotonic() - start)
+    return Result(None if timed_out else status, text, dropped, time.monotonic() - start, banner_at)
