@@ -150,6 +150,25 @@ class Run(unittest.TestCase):
         self.assertEqual(r.status, 0)
         self.assertFalse(r.timed_out)
 
+    def test_stdin_typed(self):
+        r = proc.run(["sh", "-c", "read a; echo got $a"], 10, stdin=b"hello\n")
+        self.assertEqual(r.output.strip(), "got hello")
+
+    def test_stdin_after_a_prompt(self):
+        # The program drains what arrives before its prompt: only input typed after it counts.
+        script = "sleep 0.3; while read -t 0.2 x; do :; done; echo ready; read a; echo got $a"
+        r = proc.run(["bash", "-c", script], 10, stdin=b"late\n", stdin_after=b"ready")
+        self.assertIn("got late", r.output)
+        r = proc.run(["bash", "-c", script], 10, stdin=b"early\n")
+        self.assertNotIn("got early", r.output)
+
+    def test_banner_time(self):
+        r = proc.run(["sh", "-c", "sleep 0.3; echo BANNER; sleep 0.2"], 10, banner=b"BANNER")
+        self.assertIsNotNone(r.banner_at)
+        self.assertGreaterEqual(r.banner_at, 0.25)
+        self.assertLess(r.banner_at, r.seconds)
+        self.assertIsNone(proc.run(["true"], 10, banner=b"BANNER").banner_at)
+
     def test_env_and_cwd(self):
         r = proc.run(["sh", "-c", 'echo "$MVTEST_X $(pwd)"'], 10, cwd="/", env={"MVTEST_X": "yes"})
         self.assertEqual(r.output.strip(), "yes /")
