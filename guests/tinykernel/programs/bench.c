@@ -5,22 +5,9 @@
  * instructions = ticks * 1e9 / CNTFRQ. Each line: "BENCH <name> <insns x 100 per op>". */
 #include "../hvc.h"
 #include "../kernel.h"
+#include "../timer.h"
 
 #define ROUNDS 2000u
-
-static uint64_t cntvct(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static uint32_t cntfrq(void)
-{
-    uint32_t f;
-    __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(f));
-    return f;
-}
 
 __attribute__((noinline)) static uint32_t plain_call(uint32_t x)
 {
@@ -64,7 +51,7 @@ static void timer_irq(unsigned id)
 {
     (void)id;
     irq_seen_at = cntvct();
-    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(0)); /* CNTV_CTL off */
+    cntv_set_ctl(0);
 }
 
 static uint32_t virq_latency(void)
@@ -73,8 +60,8 @@ static uint32_t virq_latency(void)
     for (uint32_t i = 0; i < 200; i++) {
         uint64_t deadline = cntvct() + 2000;
         irq_seen_at = 0;
-        __asm__ volatile("mcrr p15, 3, %0, %1, c14" ::"r"((uint32_t)deadline), "r"((uint32_t)(deadline >> 32)));
-        __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(1)); /* CNTV_CTL on */
+        cntv_set_cval(deadline);
+        cntv_set_ctl(CNTV_CTL_ENABLE);
         while (!irq_seen_at)
             ;
         total += irq_seen_at - deadline;

@@ -2,6 +2,7 @@
 #include "../hvc.h"
 #include "../kernel.h"
 #include "../mmio.h"
+#include "../timer.h"
 
 #define GICD_CTLR 0x000
 #define GICD_ISPENDR 0x200
@@ -40,18 +41,6 @@ static void settle(void)
 }
 
 /* ---- The virtual timer. */
-static uint64_t cntvct(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void set_cval(uint64_t v)
-{
-    __asm__ volatile("mcrr p15, 3, %0, %1, c14\n\tisb" ::"r"((uint32_t)v), "r"((uint32_t)(v >> 32)));
-}
-
 #define TICKS 10
 static uint64_t period, deadline, tick_at[TICKS];
 
@@ -61,7 +50,7 @@ static void timer_tick(unsigned id)
     if (taken_n <= TICKS)
         tick_at[taken_n - 1] = cntvct();
     deadline += period;
-    set_cval(deadline); /* drift-free: the next deadline is one period after the last */
+    cntv_set_cval(deadline); /* drift-free: the next deadline is one period after the last */
 }
 
 PROGRAM(lab4_timer, "lab4-timer", "lab 4: the virtual timer interrupts at the programmed rate")
@@ -70,17 +59,17 @@ PROGRAM(lab4_timer, "lab4-timer", "lab 4: the virtual timer interrupts at the pr
     uint32_t frq;
     if (need_gic(t))
         return 1;
-    __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(frq));
+    frq = cntfrq();
     period = frq / 1000; /* 1 ms */
     gic_enable(IRQ_VTIMER, 0xa0, timer_tick);
     deadline = cntvct() + period;
-    set_cval(deadline);
-    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(1)); /* CNTV_CTL: enable, unmasked */
+    cntv_set_cval(deadline);
+    cntv_set_ctl(CNTV_CTL_ENABLE);
     irq_on();
     while (taken_n < TICKS)
         __asm__ volatile("wfi");
     irq_off();
-    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(0));
+    cntv_set_ctl(0);
     for (unsigned i = 0; i < TICKS; i++)
         CHECK(t, taken[i] == IRQ_VTIMER, "interrupt %u was ID %u, not the virtual timer (27)", i,
               (unsigned)taken[i]);
