@@ -12,14 +12,6 @@
  * and again). */
 static bool host_uart_masked;
 
-/* Would the guest's UART take a character now: receiving (CR.UARTEN and
- * RXE), with room in its FIFO (16 entries with LCR_H.FEN, else 1)? */
-static bool guest_uart_can_take(const struct vpl011 *u)
-{
-    return (u->cr & (CR_UARTEN | CR_RXE)) == (CR_UARTEN | CR_RXE) &&
-           u->rx_count < ((u->lcr_h & LCR_H_FEN) ? VPL011_FIFO : 1);
-}
-
 static void host_uart_input(struct vm *vm)
 {
     vpl011_poll(&vm->uart);
@@ -83,7 +75,7 @@ static void vtimer_resample(struct vm *vm)
 void arch_vgic_enter(struct vm *vm)
 {
     vtimer_resample(vm);
-    if (host_uart_masked && guest_uart_can_take(&vm->uart)) {
+    if (host_uart_masked && vpl011_can_take(&vm->uart)) {
         host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);
     }

@@ -61,6 +61,19 @@ struct vpl011 {
     struct vpl011_backend backend;
 };
 
+/* The receive FIFO's depth: 16 with LCR_H.FEN, else the 1-character holding register. */
+static inline unsigned vpl011_fifo_depth(const struct vpl011 *u)
+{
+    return (u->lcr_h & LCR_H_FEN) ? VPL011_FIFO : 1;
+}
+
+/* Would the UART take a received character now: receiving (CR.UARTEN and
+ * RXE) with room in its FIFO? (The model's poll, and minivmm's host input.) */
+static inline bool vpl011_can_take(const struct vpl011 *u)
+{
+    return (u->cr & (CR_UARTEN | CR_RXE)) == (CR_UARTEN | CR_RXE) && u->rx_count < vpl011_fifo_depth(u);
+}
+
 /* ---- Lab 3 student functions (devices/vpl011.c). */
 /* Reset values (TRM 3.2); the UART comes up enabled for transmit and receive, as
  * firmware leaves it for an OS console (CR = UARTEN | TXE | RXE). */

@@ -5,12 +5,6 @@
 static const uint8_t periph_id[4] = { 0x11, 0x10, 0x14, 0x00 }; /* PL011, ARM, revision 1 (as QEMU's model) */
 static const uint8_t pcell_id[4] = { 0x0d, 0xf0, 0x05, 0xb1 };  /* PrimeCell */
 
-/* The receive FIFO holds 16 characters with LCR_H.FEN set, one without. */
-static unsigned fifo_depth(const struct vpl011 *u)
-{
-    return u->lcr_h & LCR_H_FEN ? VPL011_FIFO : 1;
-}
-
 /* RX interrupt trigger level (IFLS.RXIFLSEL): 1/8, 1/4, 1/2, 3/4, 7/8 full. */
 static unsigned rx_trigger(const struct vpl011 *u)
 {
@@ -53,8 +47,7 @@ void vpl011_reset(struct vpl011 *u, const struct vpl011_backend *backend)
 
 void vpl011_poll(struct vpl011 *u)
 {
-    bool receiving = (u->cr & (CR_UARTEN | CR_RXE)) == (CR_UARTEN | CR_RXE);
-    while (receiving && u->backend.rx && u->rx_count < fifo_depth(u)) {
+    while (u->backend.rx && vpl011_can_take(u)) {
         int c = u->backend.rx(u->backend.ctx);
         if (c < 0)
             break;
@@ -83,7 +76,7 @@ static uint32_t read_fr(struct vpl011 *u)
     uint32_t fr = FR_TXFE; /* transmission is immediate: the TX FIFO is always empty */
     if (!u->rx_count)
         fr |= FR_RXFE;
-    if (u->rx_count >= fifo_depth(u))
+    if (u->rx_count >= vpl011_fifo_depth(u))
         fr |= FR_RXFF;
     return fr;
 }
