@@ -7,7 +7,6 @@ import argparse
 import pathlib
 import re
 import sys
-import time
 
 from . import proc, qemu
 
@@ -40,14 +39,11 @@ def linux_boot(vmm):
     if not all(pathlib.Path(p).is_file() for p in LINUX):
         print("(Linux boot: run 'make linux' first to compare it)")
         return
-    direct = [qemu.QEMU, "-M", "virt,gic-version=2", "-cpu", "cortex-a15", "-m", "128", "-nographic",
-              "-no-reboot", "-serial", "stdio", "-monitor", "none", "-kernel", LINUX[0],
-              "-initrd", LINUX[1], "-append", LINUX_ARGS]
+    direct = qemu.linux_command(LINUX[0], LINUX[1], LINUX_ARGS)
     under = qemu.command(vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}"], LINUX_ARGS.split(),
                          deterministic=False)
     times, exits = {}, ""
     for name, argv in (("direct on QEMU virt", direct), ("under minivmm", under)):
-        start = time.monotonic()
         r = proc.run(argv, 180, stdin=b"x\n", stdin_after=b"type a line", banner=BANNER)
         times[name] = r.banner_at
         exits = next((l for l in r.output.splitlines() if " exits: " in l), exits)

@@ -100,6 +100,21 @@ def _feed(proc, data):
         pass
 
 
+class _Spotter:
+    """Notices when the output first contains needle, even split across reads."""
+
+    def __init__(self, needle):
+        self.needle, self.tail, self.found = needle, b"", False
+
+    def feed(self, chunk):
+        """True on the read in which needle first appears."""
+        if self.found or not self.needle:
+            return False
+        self.tail = (self.tail + chunk)[-(len(self.needle) + len(chunk)):]
+        self.found = self.needle in self.tail
+        return self.found
+
+
 def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None,
         banner=None):
     """Run argv with stdin bytes (or none), typed at once or, with stdin_after, once
@@ -118,8 +133,7 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
         if not stdin_after:
             feeder.start()
             feeder = None
-    recent = b""  # the output's last bytes, to spot the prompt even across reads
-    seen, banner_at = b"", None
+    prompt, shown, banner_at = _Spotter(stdin_after), _Spotter(banner), None
     head, tail, dropped = bytearray(), bytearray(), 0
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -137,15 +151,11 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
                 break
             if echo:
                 echo = _echo(chunk)
-            if banner and banner_at is None:
-                seen = (seen + chunk)[-(len(banner) + 65536):]
-                if banner in seen:
-                    banner_at = time.monotonic() - start
-            if feeder:
-                recent = (recent + chunk)[-(len(stdin_after) + 65536):]
-                if stdin_after in recent:
-                    feeder.start()
-                    feeder = None
+            if shown.feed(chunk):
+                banner_at = time.monotonic() - start
+            if feeder and prompt.feed(chunk):
+                feeder.start()
+                feeder = None
             head, tail, dropped = _keep(head, tail, dropped, chunk, cap)
         if not timed_out:  # output closed: give the process what is left of its time to end
             timed_out = not _exited(proc.pid, max(timeout - (time.monotonic() - start), 0.1))

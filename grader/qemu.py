@@ -35,6 +35,15 @@ def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=Fals
     return argv
 
 
+def linux_command(kernel, initrd, append, mem_mib=128):
+    """The QEMU argv that boots a Linux zImage directly on the virt board, without
+    minivmm: the same CPU and GIC, no Virtualization Extensions, real time (the
+    bench's baseline for Linux under minivmm)."""
+    return [QEMU, "-M", "virt,gic-version=2", "-cpu", "cortex-a15", "-m", str(mem_mib), "-nographic",
+            "-no-reboot", "-serial", "stdio", "-monitor", "none", "-kernel", str(kernel),
+            "-initrd", str(initrd), "-append", append]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m grader.qemu",
                                  description="Boot a guest under minivmm on QEMU.")

@@ -7,10 +7,9 @@ import sys
 INIT = pathlib.Path(__file__).with_name("init")
 
 
-def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
+def entry(ino, name, mode, data=b"", rdev=(0, 0)):
     """One newc record: 110-byte ASCII header, the name, the data, each padded to 4 bytes."""
-    ino[0] += 1
-    fields = [ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1, 0]
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1, 0]
     head = b"070701" + b"".join(b"%08x" % f for f in fields)
     rec = head + name.encode() + b"\0"
     rec += b"\0" * (-len(rec) % 4) + data
@@ -19,13 +18,13 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 
 def build(busybox, out):
     files = [
-        entry("dev", 0o040755), entry("dev/console", 0o020600, rdev=(5, 1)),
-        entry("bin", 0o040755), entry("proc", 0o040755), entry("sys", 0o040755),
-        entry("bin/busybox", 0o100755, pathlib.Path(busybox).read_bytes()),
-        entry("init", 0o100755, INIT.read_bytes()),
-        entry("TRAILER!!!", 0),
+        ("dev", 0o040755), ("dev/console", 0o020600, b"", (5, 1)),
+        ("bin", 0o040755), ("proc", 0o040755), ("sys", 0o040755),
+        ("bin/busybox", 0o100755, pathlib.Path(busybox).read_bytes()),
+        ("init", 0o100755, INIT.read_bytes()),
+        ("TRAILER!!!", 0),
     ]
-    blob = b"".join(files)
+    blob = b"".join(entry(ino, *f) for ino, f in enumerate(files, start=2))
     pathlib.Path(out).write_bytes(blob + b"\0" * (-len(blob) % 512))
 
 
