@@ -105,7 +105,7 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/mmio.c \
              minivmm/devices/testdev.c minivmm/arch/arm/guest_dt_arm.c \
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
-             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
+             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/cache_sw.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
              $(filter %.c,$(STUDENT_FILES)) \
              minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c
 HOST_SRCS := $(sort $(HOST_SRCS))

@@ -2,6 +2,7 @@
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <minivmm/vm.h>
+#include <arch/cache_sw.h>
 #include <arch/hsr.h>
 #include <arch/mmio_emul.h>
 #include <arch/stage2.h>
@@ -56,6 +57,15 @@ static enum exit_action handle_wfx_sleep(struct vcpu *v, uint32_t hsr)
     return a;
 }
 
+/* A trapped MRC/MCR: set/way cache maintenance (HCR.TSW) is the framework's,
+ * everything else (the CRn=0 ID registers, ACTLR) is lab 1's. */
+static enum exit_action handle_cp15(struct vcpu *v, uint32_t hsr)
+{
+    if (cache_sw_is_op(hsr))
+        return handle_cache_sw(v, hsr);
+    return handle_cp15_32(v, hsr);
+}
+
 /* MRRC/MCRR of a trapped 64-bit CP15 register: with lab 4, the physical timer's
  * CNTP_CVAL (CNTHCTL.PL1PCEN = 0). The guest has no physical timer: undefined. */
 static enum exit_action handle_cp15_64(struct vcpu *v, uint32_t hsr)
@@ -91,7 +101,7 @@ static enum exit_action handle_cp14(struct vcpu *v, uint32_t hsr)
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_WFI_WFE] = handle_wfx_sleep, /* lab 1 (lab 4: the sleep) */
-    [EC_CP15_32] = handle_cp15_32, /* lab 1 */
+    [EC_CP15_32] = handle_cp15,    /* lab 1, and set/way maintenance */
     [EC_CP15_64] = handle_cp15_64,
     [EC_CP14_32] = handle_cp14,
     [EC_HVC] = handle_hvc,

@@ -36,9 +36,10 @@ extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
 /* Traps every guest gets from the framework: SMC (PSCI), WFI/WFE, ACTLR (HCR.TAC),
  * every CRn=0 CP15 register (HSTR.T0; QEMU 7.2 does not implement HCR.TID3 for
  * ARMv7 CPUs) and the IMPLEMENTATION DEFINED CRn=15 space (HSTR.T15: a guest must
- * not reach the host core's own configuration), all for lab 1; and debug-register
- * accesses (HDCR.TDA), which no lab handles yet. */
-#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC)
+ * not reach the host core's own configuration), all for lab 1; debug-register
+ * accesses (HDCR.TDA: exits.c answers DBGDIDR only); and set/way cache
+ * maintenance (HCR.TSW), which the framework does safely (cache_sw.c). */
+#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC | HCR_TSW)
 #define GUEST_HSTR ((1u << 0) | (1u << 15))
 /* PMU accesses trap too (HDCR.TPM/TPMCR): no lab emulates a PMU, and a guest
  * must not program the host's counters. */

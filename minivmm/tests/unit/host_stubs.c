@@ -58,6 +58,8 @@ void guest_cp15_write(enum guest_cp15 r, uint32_t v)
 uint32_t host_sysreg_hcr, host_sysreg_vtcr;
 uint64_t host_sysreg_vttbr;
 unsigned host_tlb_flushes;
+unsigned host_dccisw_count;
+uint32_t host_dccisw_last;
 
 /* Lab 3: instruction fetches read host_code, placed at guest VA host_code_va. */
 uint8_t host_code[HOST_CODE_SIZE];

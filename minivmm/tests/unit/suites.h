@@ -11,5 +11,6 @@ Suite *exits_suite(void);
 Suite *fdt_suite(void);
 Suite *alloc_suite(void);
 Suite *mmio_suite(void);
+Suite *cache_sw_suite(void);
 
 #endif

@@ -36,6 +36,12 @@ static inline void tlbi_allnsnh(void)
     __asm__ volatile("mcr p15, 4, %0, c8, c7, 4" ::"r"(0) : "memory");
 }
 
+/* DCCISW: clean and invalidate one data-cache line by set/way. */
+static inline void dccisw(uint32_t set_way)
+{
+    __asm__ volatile("mcr p15, 0, %0, c7, c14, 2" ::"r"(set_way) : "memory");
+}
+
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
 
@@ -57,6 +63,9 @@ extern unsigned host_tlb_flushes;  /* TLBIALLNSNH count */
 static inline void write_vttbr(uint64_t v) { host_sysreg_vttbr = v; }
 static inline uint64_t read_vttbr(void) { return host_sysreg_vttbr; }
 static inline void tlbi_allnsnh(void) { host_tlb_flushes++; }
+extern unsigned host_dccisw_count;  /* DCCISW operations, and the last operand */
+extern uint32_t host_dccisw_last;
+static inline void dccisw(uint32_t set_way) { host_dccisw_count++; host_dccisw_last = set_way; }
 static inline void isb(void) {}
 static inline void dsb(void) {}
 #endif

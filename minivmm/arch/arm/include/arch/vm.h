@@ -13,6 +13,12 @@ struct mmio_emul_stats {
     uint64_t refused;  /* not emulated: an external abort injected */
 };
 
+/* The guest's set/way cache maintenance (cache_sw.c; printed with the exit statistics). */
+struct cache_sw_stats {
+    uint64_t done;     /* carried out on the cache, as clean+invalidate */
+    uint64_t ignored;  /* the operand names no line of the cache: nothing done */
+};
+
 /* One stage-2 address space: its level-1 table (4 entries, kept in a 4 KiB page). */
 struct s2_pgtable {
     uint64_t *l1;
@@ -28,6 +34,7 @@ struct arch_vm {
     bool vgic_on;                     /* the guest has its GIC and timer interrupts (lab 4 done) */
     bool vgic_dirty;                  /* something may have changed what the LRs should hold */
     struct mmio_emul_stats mmio_stats;
+    struct cache_sw_stats cache_sw;
 };
 
 /* Guest-physical memory map (IPA). */

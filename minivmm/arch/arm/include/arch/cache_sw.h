@@ -1,0 +1,22 @@
+/* Set/way data-cache maintenance from the guest (HCR.TSW): which trapped MCRs they are, and the handler. */
+#ifndef ARCH_CACHE_SW_H
+#define ARCH_CACHE_SW_H
+
+#include <minivmm/exit.h>
+#include <minivmm/vcpu.h>
+
+/* The counters are struct cache_sw_stats in arch/vm.h. */
+/* True if an EC 0x03 syndrome is DCISW, DCCSW or DCCISW (MCR p15, 0, Rt, c7, c6/c10/c14, 2). */
+bool cache_sw_is_op(uint32_t hsr);
+/* Carry one out and step the guest past it. */
+enum exit_action handle_cache_sw(struct vcpu *v, uint32_t hsr);
+/* The operation itself, for the value of the guest's Rt: DCCISW if the
+ * operand is valid for the guest's cache geometry, else nothing; counted. */
+void cache_sw_apply(struct vcpu *v, uint32_t operand);
+/* True if operand names a line of a data or unified cache that clidr/ccsidr describe. */
+bool cache_sw_operand_valid(uint32_t operand, uint32_t clidr, const uint32_t *ccsidr);
+/* "set/way cache maintenance: N done ..., M ignored", if the guest did any. */
+struct cache_sw_stats;
+void cache_sw_print_stats(const struct cache_sw_stats *s);
+
+#endif
