@@ -116,10 +116,26 @@ def _build(kit, plan, jobs):
     return True, log, failed
 
 
-def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0):
+def _prepare(kit, tests, quiet):
+    """Build what the tests need in the tree (Test.needs), each target once.
+    Returns {test name: why it cannot run} for the tests whose target failed."""
+    failed = {}
+    for target in sorted({t.needs for t in tests if t.needs}):
+        users = [t.name for t in tests if t.needs == target]
+        if not quiet:
+            print(f"grader: make {target} (for {', '.join(users)})", file=sys.stderr, flush=True)
+        ok, log = runner.prepare(kit, target)
+        if not ok:  # the reason is the last line that is not make's own "Error 1"
+            lines = [l for l in log.splitlines() if l.strip() and not l.startswith("make")]
+            failed.update({n: f"make {target} failed: {lines[-1] if lines else 'no output'}" for n in users})
+    return failed
+
+
+def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0, select=None):
+    """Build each plan's tree and run its labs' tests (those select(test) accepts, if given)."""
     outcomes = []
     for p in plans:
-        tests = [t for lab in p.labs for t in lab.tests]
+        tests = [t for lab in p.labs for t in lab.tests if select is None or select(t)]
         kit = tree.make_tree(p.overlay)
         try:
             if not quiet:
@@ -133,6 +149,11 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0)
             for t in bad:
                 outcomes.append(runner.Outcome(t, False, f"build failed: {failed[t.lab.name]}",
                                                runner._tail(log, 30), status="build failed"))
+            unprepared = _prepare(kit, [t for t in tests if t not in bad], quiet)
+            for t in tests:
+                if t.name in unprepared:
+                    outcomes.append(runner.Outcome(t, False, unprepared[t.name], status="error"))
+                    bad.append(t)
             outcomes += runner.run_tests([t for t in tests if t not in bad], kit, jobs, honour_deps,
                                          None if quiet else _progress(len(tests)), scale=scale)
         finally:

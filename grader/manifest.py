@@ -6,9 +6,11 @@ import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KINDS = ("unit", "qemu")
+# Make targets a test may need built in its tree before it runs (Test.needs).
+NEEDS_TARGETS = ("linux",)
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
                "stdin": str, "stdin_after": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
-               "reference_only": bool}
+               "reference_only": bool, "needs": str}
 
 
 class ManifestError(Exception):
@@ -36,6 +38,7 @@ class Test:
     hidden: bool = False
     graded: bool = True
     reference_only: bool = False  # integration: needs labs' reference solutions (not in a handout)
+    needs: str = ""           # qemu: a make target the guest needs (e.g. "linux"), built in the tree first
 
 
 @dataclasses.dataclass
@@ -85,6 +88,8 @@ def _parse_test(raw, where, default_graded=True):
         raise ManifestError(f"{where}: a unit test needs 'case' (the Check test case)")
     if kind == "qemu" and not (t.program or t.guest):
         raise ManifestError(f"{where}: a qemu test needs 'program' or 'guest'")
+    if t.needs and t.needs not in NEEDS_TARGETS:
+        raise ManifestError(f"{where}: needs '{t.needs}' is not one of {', '.join(NEEDS_TARGETS)}")
     if kind == "qemu" and t.proof and not t.program:
         raise ManifestError(f"{where}: proof = true needs a tinykernel 'program'")
     return t

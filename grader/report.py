@@ -29,7 +29,8 @@ def table(outcomes, notes=(), stream=None, colour=None):
         colour = stream.isatty() and os.environ.get("NO_COLOR") is None
     rows = [("lab", "test", "status", "points", "time", "reason")]
     for o in outcomes:
-        pts = f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
+        pts = (f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
+               if o.test.graded else "ungraded")
         rows.append((str(o.test.lab.number) if o.test.lab else "-", o.test.name, o.status, pts,
                      f"{o.seconds:.2f}s", "" if o.passed else o.reason))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]

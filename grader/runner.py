@@ -41,6 +41,16 @@ def build(kit, jobs, timeout=BUILD_TIMEOUT):
     return r.status == 0, r.output
 
 
+def prepare(kit, target, timeout=BUILD_TIMEOUT):
+    """`make <target>` in a build tree, for what some tests' guests need (Test.needs:
+    "linux" fetches Debian's kernel and busybox once, then builds the initramfs).
+    Returns (ok, log)."""
+    r = proc.run(["make", "-C", str(kit), target, "SOLUTIONS=0", "SUBMISSION="], timeout, cap=256 * 1024)
+    if r.timed_out:
+        return False, r.output + f"\nmake {target} stopped after {timeout} s"
+    return r.status == 0, r.output
+
+
 def proof(nonce, name):
     """FNV-1a-32 of "<nonce>:<name>", as guests/tinykernel/results.c computes it."""
     h = 2166136261

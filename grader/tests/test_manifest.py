@@ -116,6 +116,26 @@ class ValidManifest(TempLabs):
         lab = manifest.load_lab(d)
         self.assertEqual(lab.tests[0].guest, "build/linux.elf")
 
+    def test_needs_a_known_make_target(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + """
+            [[tests]]
+            name = "linux"
+            kind = "qemu"
+            guest = "build/linux/zImage"
+            needs = "linux"
+            proof = false
+            graded = false
+            """)
+        t = manifest.load_lab(d).tests[0]
+        self.assertEqual((t.needs, t.graded, t.points), ("linux", False, 0))
+        for target in ("clean", "linux clean", ""):
+            with self.subTest(target=target):
+                text = LAB_HEAD + UNIT + QEMU + f'needs = "{target}"\n'
+                if target:
+                    self.assertManifestError(text, "needs", "is not one of linux")
+                else:  # empty: needs nothing
+                    self.assertEqual(manifest.load_lab(self.write_lab("lab3-mmio", text)).tests[-1].needs, "")
+
     def test_timeout_edges(self):
         for value in ("0.5", "600"):
             with self.subTest(timeout=value):

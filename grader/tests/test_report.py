@@ -149,6 +149,7 @@ class Table(unittest.TestCase):
         self.assertTrue(any("unit-a" in l and "2/2" in l for l in lines))
         self.assertTrue(any("qemu-a" in l and "0/4" in l and "parent failed" in l for l in lines))
         self.assertTrue(any("slow" in l and "timeout" in l and "timed out after 3 s" in l for l in lines))
+        self.assertTrue(any(l.split()[1] == "ungraded" and "ungraded" in l.split()[3:] for l in lines[1:]))
         self.assertIn("graded: the skeleton", text)
         self.assertEqual(lines[-1], "score: 7/15")
 

@@ -332,3 +332,49 @@ class RunOne(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Prepare(unittest.TestCase):
+    """Test.needs: `make <target>` in the tree, once per target, before the tests that need it."""
+
+    def setUp(self):
+        import tempfile
+        self._tmp = tempfile.TemporaryDirectory(prefix="mvtest-prepare-")
+        self.kit = pathlib.Path(self._tmp.name)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def write_makefile(self, recipe):
+        (self.kit / "Makefile").write_text(f"linux:\n\t{recipe}\n")
+
+    def test_target_runs_in_the_tree(self):
+        self.write_makefile("@echo built > made")
+        ok, _ = runner.prepare(self.kit, "linux", timeout=30)
+        self.assertTrue(ok)
+        self.assertEqual((self.kit / "made").read_text(), "built\n")
+
+    def test_failure_names_the_target_for_each_test_that_needs_it(self):
+        from grader import grade
+        self.write_makefile("@echo 'fetch.py: cannot reach deb.debian.org'; echo x >> count; exit 1")
+        linux = [qemu_test("a", needs="linux"), qemu_test("b", needs="linux")]
+        plain = qemu_test("c")
+        failed = grade._prepare(self.kit, linux + [plain], quiet=True)
+        self.assertEqual(set(failed), {"a", "b"})
+        for why in failed.values():
+            self.assertIn("make linux failed", why)
+            self.assertIn("cannot reach deb.debian.org", why)
+        self.assertEqual((self.kit / "count").read_text(), "x\n", "the target is made once")
+
+    def test_success_leaves_every_test_runnable(self):
+        from grader import grade
+        self.write_makefile("@true")
+        self.assertEqual(grade._prepare(self.kit, [qemu_test("a", needs="linux")], quiet=True), {})
+
+    def test_a_hanging_target_is_stopped(self):
+        self.write_makefile("@sleep 30")
+        start = time.monotonic()
+        ok, log = runner.prepare(self.kit, "linux", timeout=1)
+        self.assertFalse(ok)
+        self.assertIn("stopped after 1 s", log)
+        self.assertLess(time.monotonic() - start, 10)
