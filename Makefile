@@ -16,7 +16,7 @@ SUBMISSION ?=
 # (the instructor's repository) and no SUBMISSION is given; SOLUTIONS=0 asks
 # for the skeleton.
 ifeq ($(origin SOLUTIONS)$(if $(wildcard solutions),yes)$(SUBMISSION),undefinedyes)
-ifneq ($(filter run qemu qemu-gdb gdb,$(MAKECMDGOALS)),)
+ifneq ($(filter run qemu qemu-gdb gdb dts,$(MAKECMDGOALS)),)
 SOLUTIONS := 1
 endif
 endif
@@ -102,7 +102,8 @@ $(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
 HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/zimage.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
-             minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/mmio.c \
+             minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/guest_dt_user.c \
+             minivmm/core/fdt_read.c minivmm/core/mmio.c \
              minivmm/devices/testdev.c minivmm/arch/arm/guest_dt_arm.c \
              minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
              minivmm/arch/arm/cp15_view.c minivmm/arch/arm/cache_sw.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
@@ -140,7 +141,7 @@ $(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
 -include $(shell find $(B) $(GUEST_DIR) -name '*.[cS].d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench deps clean linux FORCE
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench deps clean linux dts FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
@@ -182,6 +183,15 @@ $(LINUX_ZIMAGE): $(LINUX_DIR)/fetched
 $(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init guests/linux/mkinitramfs.py
 	@echo "  CPIO    $@"
 	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@
+
+# The guest's device tree as source: minivmm writes the DTB it would give the
+# guest (dtb-out=, with the VMM_OPTS of `make run`), dtc turns it into text.
+dts: deps all $(RUN_DEPS)
+	@$(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(GUEST_ELF) --timeout 60 \
+	    --vmm-opts "$(VMM_OPTS) dtb-out=build/guest.dtb" -- run=hello > build/dts.log 2>&1 || \
+	    { cat build/dts.log; exit 1; }
+	@dtc -q -I dtb -O dts -o build/guest.dts build/guest.dtb
+	@echo "  DTS     build/guest.dts"
 
 qemu: deps all $(RUN_DEPS)
 	@$(QEMU_RUN) --interactive -- $(RUN_ARGS)

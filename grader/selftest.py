@@ -76,6 +76,7 @@ def integration(ph, jobs):
     for o in outcomes:
         ph.record(f"integration {o.test.name}", o.passed, "" if o.passed else o.reason)
     wrong_mode(ph, jobs)
+    device_tree(ph, jobs)
 
 
 def wrong_mode(ph, jobs):
@@ -88,6 +89,44 @@ def wrong_mode(ph, jobs):
     ok = r.status == 70 and "not Hyp (0x1a): run QEMU with -M virt,virtualization=on" in r.output
     ph.record("integration wrong-mode (no virtualization=on)", ok,
               "" if ok else f"status {r.status}: {runner._tail(r.output, 5)}")
+
+
+def device_tree(ph, jobs):
+    """The guest's device tree through dtc and back: minivmm writes it (dtb-out=), dtc
+    reads it without a warning and compiles its source again, and minivmm takes the
+    result (dtb=) for the RAM it describes and refuses it for any other."""
+    folder = ROOT / "build" / "test-dt"
+    folder.mkdir(parents=True, exist_ok=True)
+    vmm = ROOT / "build" / ("skel" if HANDOUT else "sol") / "minivmm.elf"
+    dtb, dts, again = folder / "guest.dtb", folder / "guest.dts", folder / "again.dtb"
+    for f in (dtb, dts, again):
+        f.unlink(missing_ok=True)
+
+    def boot(*opts):
+        return proc.run(qemu.command(vmm, "build/guest/tinykernel.elf", list(opts), ["run=hello"]), 30,
+                        cwd=ROOT)
+
+    r = boot("mem=32", f"dtb-out={dtb.relative_to(ROOT)}")
+    ok = dtb.is_file() and f"written to '{dtb.relative_to(ROOT)}'" in r.output
+    if not ph.record("device tree: dtb-out= writes the guest's DTB", ok, "" if ok else runner._tail(r.output, 5)):
+        return
+    r = proc.run(["dtc", "-I", "dtb", "-O", "dts", "-o", str(dts), str(dtb)], 30)
+    ok = r.status == 0 and "Warning" not in r.output
+    ph.record("device tree: dtc reads it without a warning", ok, "" if ok else runner._tail(r.output, 8))
+    r = proc.run(["dtc", "-I", "dts", "-O", "dtb", "-o", str(again), str(dts)], 30)
+    # (Its warnings are expected: a decompiled source has numbers where phandle references were.)
+    if not ph.record("device tree: dtc compiles its source again", r.status == 0,
+                     "" if r.status == 0 else runner._tail(r.output, 5)):
+        return
+    r = boot("mem=32", f"dtb={again.relative_to(ROOT)}")
+    ok = "32 MiB RAM at 0x40000000" in r.output and "cannot load guest" not in r.output
+    ph.record("device tree: dtb= with the RAM it describes boots", ok, "" if ok else runner._tail(r.output, 5))
+    r = boot("mem=64", f"dtb={again.relative_to(ROOT)}")
+    ok = r.status == 65 and "guest RAM is 0x40000000-0x43ffffff (64 MiB; mem= sets it)" in r.output
+    ph.record("device tree: dtb= for other RAM is refused", ok, "" if ok else runner._tail(r.output, 5))
+    r = boot(f"dtb={dts.relative_to(ROOT)}")
+    ok = r.status == 65 and "is refused: not a device tree" in r.output
+    ph.record("device tree: dtb= of a source file is refused", ok, "" if ok else runner._tail(r.output, 5))
 
 
 def validity(ph, jobs):

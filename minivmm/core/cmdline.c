@@ -60,13 +60,18 @@ static int opt_mem(struct vmm_options *o, const char *v)
     return 0;
 }
 
-static int opt_initrd(struct vmm_options *o, const char *v)
+/* A host path into one of the options' path fields. */
+static int set_path(char *field, const char *v)
 {
-    if (!*v || strlen(v) >= sizeof(o->initrd))
+    if (!*v || strlen(v) >= CMDLINE_PATH_MAX)
         return -1;
-    memcpy(o->initrd, v, strlen(v) + 1);
+    memcpy(field, v, strlen(v) + 1);
     return 0;
 }
+
+static int opt_initrd(struct vmm_options *o, const char *v) { return set_path(o->initrd, v); }
+static int opt_dtb(struct vmm_options *o, const char *v) { return set_path(o->dtb, v); }
+static int opt_dtb_out(struct vmm_options *o, const char *v) { return set_path(o->dtb_out, v); }
 
 static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
@@ -74,6 +79,8 @@ static const struct option options[] = {
     {"mem", "1-128", "guest RAM in MiB (default 64)", opt_mem},
     {"dcache", "on|off", "cache decoded MMIO instructions (lab 3, default on)", opt_dcache},
     {"initrd", "<path>", "an initramfs for a Linux guest (a host file)", opt_initrd},
+    {"dtb", "<path>", "the guest's device tree (a DTB whose memory is guest RAM) instead of minivmm's", opt_dtb},
+    {"dtb-out", "<path>", "write the guest's device tree to this host file (dtc -I dtb reads it)", opt_dtb_out},
 };
 
 void cmdline_usage(void)

@@ -27,6 +27,11 @@ struct elf32_phdr {
         return -1;                                   \
     } while (0)
 
+bool elf_detect(const uint8_t *img, size_t len)
+{
+    return len >= 4 && !memcmp(img, "\177ELF", 4);
+}
+
 static int check_header(const uint8_t *img, size_t len, struct elf32_ehdr *h, char *err,
                         size_t errlen)
 {

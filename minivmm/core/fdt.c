@@ -1,14 +1,9 @@
 /* Flattened device tree writer: the structure block grows from the front of the buffer, strings from the back. */
 #include <minivmm/fdt.h>
+#include <minivmm/fdt_format.h>
 #include <minivmm/string.h>
 
-#define FDT_MAGIC 0xd00dfeedu
-#define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE 2u
-#define FDT_PROP 3u
-#define FDT_END 9u
-#define FDT_HDR_SIZE 40u
-#define FDT_RSVMAP_SIZE 16u /* one empty reservation entry */
+#define FDT_RSVMAP_SIZE FDT_RSV_ENTRY /* the map is one empty (terminating) entry */
 
 static void be32(uint8_t *p, uint32_t v)
 {

@@ -42,12 +42,9 @@ static void device_nodes(struct fdt_writer *w, const struct vm *vm)
     }
 }
 
-int guest_dt_build(struct vm *vm)
+/* minivmm's own tree: the machine as it emulates it. */
+static int build_own(struct vm *vm, void *buf)
 {
-    uint32_t ipa = vm->ram_ipa + vm->ram_size - GUEST_DTB_MAX;
-    void *buf = vm_ipa_ptr(vm, ipa, GUEST_DTB_MAX);
-    if (!buf)
-        return -1;
     struct fdt_writer w;
     fdt_begin(&w, buf, GUEST_DTB_MAX);
     fdt_begin_node(&w, "");
@@ -73,8 +70,24 @@ int guest_dt_build(struct vm *vm)
     device_nodes(&w, vm);
 
     fdt_end_node(&w);
-    if (!fdt_finish(&w))
+    return fdt_finish(&w) ? 0 : -1;
+}
+
+int guest_dt_build(struct vm *vm, char *err, size_t errlen)
+{
+    uint32_t ipa = vm->ram_ipa + vm->ram_size - GUEST_DTB_MAX;
+    void *buf = vm_ipa_ptr(vm, ipa, GUEST_DTB_MAX);
+    if (!buf) {
+        mv_snprintf(err, errlen, "no room for the device tree in guest RAM");
         return -1;
+    }
+    if (vm->user_dtb) {
+        if (guest_dt_user(vm, buf, GUEST_DTB_MAX, err, errlen))
+            return -1;
+    } else if (build_own(vm, buf)) {
+        mv_snprintf(err, errlen, "the device tree does not fit in %u bytes", GUEST_DTB_MAX);
+        return -1;
+    }
     vm->dtb_ipa = ipa;
     return 0;
 }

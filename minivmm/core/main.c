@@ -4,6 +4,7 @@
 #include <minivmm/cmdline.h>
 #include <minivmm/console.h>
 #include <minivmm/exit.h>
+#include <minivmm/fdt_read.h>
 #include <minivmm/hostfs.h>
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
@@ -33,25 +34,48 @@ static void parse_options(struct vmm_options *o)
     }
 }
 
-/* Read the guest image (and its initramfs) and boot the VM from it; a bad
- * image stops minivmm here, before the guest runs. */
-static void load_guest(struct vm *vm, const char *path, const char *initrd)
+/* A host file the guest needs besides its image (what = "initramfs"...); a
+ * missing or unreadable one stops minivmm before the guest runs. */
+static const uint8_t *read_extra(const char *what, const char *path, size_t *len)
 {
+    uint8_t *data;
+    char err[256];
+    if (hostfs_read_file(path, &data, len, err, sizeof(err))) {
+        printk("minivmm: cannot read %s '%s': %s\n", what, path, err);
+        host_exit(MV_EXIT_BADGUEST);
+    }
+    return data;
+}
+
+/* Read the guest image (and its initramfs and device tree) and boot the VM
+ * from it; a bad image stops minivmm here, before the guest runs. */
+static void load_guest(struct vm *vm, const struct vmm_options *o)
+{
+    const char *path = o->guest;
     uint8_t *img;
     char err[256];
-    if (*initrd) {
-        uint8_t *rd;
-        if (hostfs_read_file(initrd, &rd, &vm->initrd_len, err, sizeof(err))) {
-            printk("minivmm: cannot read initramfs '%s': %s\n", initrd, err);
-            host_exit(MV_EXIT_BADGUEST);
-        }
-        vm->initrd = rd;
-    }
+    if (*o->initrd)
+        vm->initrd = read_extra("initramfs", o->initrd, &vm->initrd_len);
+    if (*o->dtb)
+        vm->user_dtb = read_extra("device tree", o->dtb, &vm->user_dtb_len);
     if (hostfs_read_file(path, &img, &vm->image_len, err, sizeof(err)) ||
         (vm->image = img, vm_boot(vm, err, sizeof(err)))) {
         printk("minivmm: cannot load guest '%s': %s\n", path, err);
         host_exit(MV_EXIT_BADGUEST);
     }
+}
+
+/* dtb-out=: the device tree the guest gets, for dtc or a later dtb=. */
+static void write_dtb(struct vm *vm, const char *path)
+{
+    char err[128];
+    const uint8_t *dtb = vm_ipa_ptr(vm, vm->dtb_ipa, GUEST_DTB_MAX);
+    uint32_t size = fdt_cell(dtb, 1); /* the header's totalsize */
+    if (hostfs_write_file(path, dtb, size, err, sizeof(err))) {
+        printk("minivmm: cannot write the device tree to '%s': %s\n", path, err);
+        host_exit(MV_EXIT_USAGE);
+    }
+    printk("minivmm: device tree (%u bytes) written to '%s'\n", size, path);
 }
 
 void vmm_main(void)
@@ -70,7 +94,9 @@ void vmm_main(void)
     arch_vm_init(vm);
     arch_vm_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
-    load_guest(vm, opt.guest, opt.initrd);
+    load_guest(vm, &opt);
+    if (*opt.dtb_out)
+        write_dtb(vm, opt.dtb_out);
     printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
            vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
     current_vm = vm;

@@ -37,15 +37,18 @@ int vm_boot(struct vm *vm, char *err, size_t errlen)
     if (zimage_detect(vm->image, vm->image_len)) {
         if (zimage_load(vm->image, vm->image_len, &t, &vm->entry, err, errlen))
             return -1;
+    } else if (!elf_detect(vm->image, vm->image_len)) {
+        mv_snprintf(err, errlen, "neither a Linux zImage (magic 0x%08x at byte 0x24) nor an ELF "
+                    "executable: for Linux, give the zImage (arch/arm/boot/zImage, Debian's vmlinuz)",
+                    ZIMAGE_MAGIC);
+        return -1;
     } else if (elf_load(vm->image, vm->image_len, &t, &vm->entry, err, errlen)) {
         return -1;
     }
     if (vm_load_initrd(vm, err, errlen))
         return -1;
-    if (guest_dt_build(vm)) {
-        mv_snprintf(err, errlen, "the device tree does not fit in %u bytes", GUEST_DTB_MAX);
+    if (guest_dt_build(vm, err, errlen))
         return -1;
-    }
     vm->vcpu.vm = vm;
     vm->reset_requested = false;
     arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);

@@ -46,6 +46,7 @@ static void gic(struct fdt_writer *w)
     fdt_prop_cells(w, "reg", reg, 4);
     fdt_prop(w, "interrupt-controller", NULL, 0);
     fdt_prop_u32(w, "#interrupt-cells", 3);
+    fdt_prop_u32(w, "#address-cells", 0); /* no child nodes; dtc's interrupt_provider check wants it */
     fdt_prop_u32(w, "phandle", PHANDLE_GIC);
     fdt_end_node(w);
 }

@@ -6,12 +6,14 @@
 
 #define SYS_OPEN 0x01
 #define SYS_CLOSE 0x02
+#define SYS_WRITE 0x05
 #define SYS_READ 0x06
 #define SYS_FLEN 0x0c
 #define SYS_GET_CMDLINE 0x15
 #define SYS_EXIT_EXTENDED 0x20
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 #define OPEN_MODE_RB 1
+#define OPEN_MODE_WB 5
 
 static uint32_t semihost(uint32_t op, const void *arg)
 {
@@ -62,5 +64,23 @@ int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     }
     *data = buf;
     *len = (size_t)n;
+    return 0;
+}
+
+int hostfs_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    uint32_t open_args[3] = {(uint32_t)(uintptr_t)path, OPEN_MODE_WB, (uint32_t)strlen(path)};
+    int32_t fd = (int32_t)semihost(SYS_OPEN, open_args);
+    if (fd < 0) {
+        mv_snprintf(err, errlen, "cannot create the host file");
+        return -1;
+    }
+    uint32_t write_args[3] = {(uint32_t)fd, (uint32_t)(uintptr_t)data, (uint32_t)len};
+    uint32_t left = semihost(SYS_WRITE, write_args); /* bytes NOT written */
+    semihost(SYS_CLOSE, &fd);
+    if (left != 0) {
+        mv_snprintf(err, errlen, "short write (%u of %u bytes missing)", left, (unsigned)len);
+        return -1;
+    }
     return 0;
 }

@@ -15,6 +15,8 @@ struct vmm_options {
     uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
     char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF or zImage */
     char initrd[CMDLINE_PATH_MAX];       /* initrd=<path>: an initramfs for a Linux guest, or "" */
+    char dtb[CMDLINE_PATH_MAX];          /* dtb=<path>: the guest's device tree instead of minivmm's, or "" */
+    char dtb_out[CMDLINE_PATH_MAX];      /* dtb-out=<path>: write the guest's device tree there, or "" */
     char guest_args[CMDLINE_ARGS_MAX];   /* the rest, passed to the guest as bootargs */
 };
 

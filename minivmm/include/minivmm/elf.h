@@ -12,6 +12,9 @@ struct elf_target {
     void *ctx;
 };
 
+/* True if the image starts with the ELF magic number (it may still be refused). */
+bool elf_detect(const uint8_t *img, size_t len);
+
 /* Check the whole image first, then copy each PT_LOAD segment (and zero its
  * .bss part). Nothing is written unless the whole image is valid. Returns 0
  * with *entry set, or -1 with the reason in err. */

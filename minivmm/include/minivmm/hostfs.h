@@ -7,6 +7,9 @@
 /* Read a whole host file into a new heap buffer. Returns 0, or -1 with the
  * reason in err (missing file, empty, too big for the heap). */
 int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
+/* Create (or replace) a host file holding len bytes of data. Returns 0, or -1
+ * with the reason in err. */
+int hostfs_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* The command line QEMU was given (-semihosting-config arg=...), or -1. */
 int host_cmdline(char *buf, size_t size);
 /* End QEMU with this exit status. */

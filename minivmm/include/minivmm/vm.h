@@ -27,6 +27,8 @@ struct vm {
     const uint8_t *initrd; /* initrd=: the initramfs as read from the host, or NULL */
     size_t initrd_len;
     uint32_t initrd_ipa;  /* where it was placed (the device tree's /chosen says so) */
+    const uint8_t *user_dtb; /* dtb=: the user's device tree as read from the host, or NULL */
+    size_t user_dtb_len;
     bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     bool decode_cache;    /* dcache=on: keep decoded MMIO instructions (lab 3) */
     struct mmio_bus mmio; /* the devices' guest-physical regions (lab 3) */

@@ -9,6 +9,7 @@ Suite *cmdline_suite(void);
 Suite *elf_suite(void);
 Suite *exits_suite(void);
 Suite *fdt_suite(void);
+Suite *fdt_read_suite(void);
 Suite *alloc_suite(void);
 Suite *mmio_suite(void);
 Suite *cache_sw_suite(void);

@@ -1,4 +1,5 @@
 /* Unit tests of the minivmm command-line parser cmdline_parse (minivmm/core/cmdline.c). */
+#include <stdio.h>
 #include <string.h>
 #include <minivmm/cmdline.h>
 #include "suites.h"
@@ -32,6 +33,33 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(o.mem_mib, 64);
     ck_assert_str_eq(o.guest, "guest.elf");
     ck_assert_str_eq(o.guest_args, "");
+}
+END_TEST
+
+START_TEST(test_host_files)
+{
+    ck_assert_int_eq(parse("minivmm g.elf"), 0);
+    ck_assert_str_eq(o.initrd, "");
+    ck_assert_str_eq(o.dtb, "");
+    ck_assert_str_eq(o.dtb_out, "");
+    ck_assert_int_eq(parse("minivmm initrd=rd.cpio dtb=my.dtb dtb-out=build/out.dtb zImage console=ttyAMA0"), 0);
+    ck_assert_str_eq(o.initrd, "rd.cpio");
+    ck_assert_str_eq(o.dtb, "my.dtb");
+    ck_assert_str_eq(o.dtb_out, "build/out.dtb");
+    ck_assert_str_eq(o.guest, "zImage");
+    ck_assert_str_eq(o.guest_args, "console=ttyAMA0");
+    /* After the guest's name, dtb= belongs to the guest. */
+    ck_assert_int_eq(parse("minivmm g.elf dtb=x"), 0);
+    ck_assert_str_eq(o.dtb, "");
+    ck_assert_str_eq(o.guest_args, "dtb=x");
+    for (const char *bad = "dtb= initrd= dtb-out="; *bad;) {
+        char line[64];
+        size_t n = strcspn(bad, " ");
+        snprintf(line, sizeof(line), "minivmm %.*s g.elf", (int)n, bad);
+        ck_assert_int_eq(parse(line), -1);
+        ck_assert_msg(strstr(err, "bad value '' for option") != NULL, "%s: %s", line, err);
+        bad += n + (bad[n] == ' ');
+    }
 }
 END_TEST
 
@@ -225,6 +253,7 @@ Suite *cmdline_suite(void)
     TCase *tc = tcase_create("options");
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_program_name_skipped);
+    tcase_add_test(tc, test_host_files);
     tcase_add_test(tc, test_trace_and_stats);
     tcase_add_test(tc, test_dcache);
     tcase_add_test(tc, test_mem_accepted);

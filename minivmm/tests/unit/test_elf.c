@@ -196,7 +196,10 @@ START_TEST(test_bad_ident)
     struct image im;
     img_init(&im, RAM_IPA, 1);
     img_seg(&im, PT_LOAD, RAM_IPA, 0x10, 0x10, 1);
+    ck_assert(elf_detect(im.b, 4));
+    ck_assert(!elf_detect(im.b, 3));
     im.b[1] = 'F';
+    ck_assert(!elf_detect(im.b, sizeof(im.b)));
     expect_refused(&im, "bad magic");
     im.b[1] = 'E';
     im.b[4] = 2; /* ELFCLASS64 */

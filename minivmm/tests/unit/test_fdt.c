@@ -1,4 +1,4 @@
-/* Unit tests of the DTB writer (minivmm/core/fdt.c) and the guest device tree (minivmm/core/guest_dt.c), read back by a small parser. */
+/* Unit tests of the DTB writer (minivmm/core/fdt.c) and the guest device tree (minivmm/core/guest_dt.c, guest_dt_user.c), read back by a small parser. */
 #include <stdlib.h>
 #include <string.h>
 #include <minivmm/fdt.h>
@@ -258,6 +258,7 @@ END_TEST
 #define RAM_SIZE 0x100000u
 
 static struct vm *vm;
+static char err[256];
 
 static void guest_setup(void)
 {
@@ -278,7 +279,7 @@ static void guest_teardown(void)
 
 START_TEST(test_guest_dt)
 {
-    ck_assert_int_eq(guest_dt_build(vm), 0);
+    ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), 0);
     ck_assert_uint_eq(vm->dtb_ipa, RAM_IPA + RAM_SIZE - GUEST_DTB_MAX); /* top of RAM */
     const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
     struct dtb d;
@@ -305,7 +306,7 @@ START_TEST(test_guest_dt_devices)
     static const struct mmio_ops hidden = {"hidden", NULL, NULL, NULL, 0};
     ck_assert_int_eq(mmio_register(&vm->mmio, 0x09000000u, 0x1000, &uart, NULL), 0);
     ck_assert_int_eq(mmio_register(&vm->mmio, 0x0c000000u, 0x1000, &hidden, NULL), 0);
-    ck_assert_int_eq(guest_dt_build(vm), 0);
+    ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), 0);
     const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
     struct dtb d;
     dtb_open(&d, blob, be32(blob + 4));
@@ -324,7 +325,7 @@ END_TEST
 START_TEST(test_guest_dt_empty_bootargs)
 {
     vm->bootargs[0] = '\0';
-    ck_assert_int_eq(guest_dt_build(vm), 0);
+    ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), 0);
     struct dtb d;
     const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
     dtb_open(&d, blob, be32(blob + 4));
@@ -336,8 +337,155 @@ START_TEST(test_guest_dt_ram_too_small)
 {
     vm->ram_size = GUEST_DTB_MAX / 2; /* the DTB area would start below RAM */
     vm->dtb_ipa = 0x1234;
-    ck_assert_int_eq(guest_dt_build(vm), -1);
+    ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), -1);
     ck_assert_uint_eq(vm->dtb_ipa, 0x1234);
+    ck_assert_str_eq(err, "no room for the device tree in guest RAM");
+}
+END_TEST
+
+/* ---- dtb=: the user's device tree, checked against guest RAM and given minivmm's /chosen. */
+
+static uint8_t user_blob[4096];
+
+/* A user's tree with its own memory node (cells: 1 or 2 per number). */
+static void user_dt(uint32_t cells, uint64_t base, uint64_t size, bool chosen, bool memory)
+{
+    struct fdt_writer w;
+    fdt_begin(&w, user_blob, sizeof(user_blob));
+    fdt_begin_node(&w, "");
+    fdt_prop_u32(&w, "#address-cells", cells);
+    fdt_prop_u32(&w, "#size-cells", cells);
+    fdt_prop_str(&w, "model", "my board");
+    if (chosen) {
+        fdt_begin_node(&w, "chosen");
+        fdt_prop_str(&w, "bootargs", "from the tree");
+        fdt_prop_str(&w, "stdout-path", "/pl011@9000000");
+        fdt_prop_u32(&w, "linux,initrd-start", 0xdead);
+        fdt_end_node(&w);
+    }
+    if (memory) {
+        uint32_t reg[4] = {(uint32_t)base, (uint32_t)size}, n = 2;
+        if (cells == 2) {
+            uint32_t wide[4] = {(uint32_t)(base >> 32), (uint32_t)base, (uint32_t)(size >> 32),
+                                (uint32_t)size};
+            memcpy(reg, wide, sizeof(wide));
+            n = 4;
+        }
+        fdt_begin_node(&w, "memory@40000000");
+        fdt_prop_str(&w, "device_type", "memory");
+        fdt_prop_cells(&w, "reg", reg, n);
+        fdt_end_node(&w);
+    }
+    fdt_begin_node(&w, "pl011@9000000");
+    fdt_prop_str(&w, "compatible", "arm,pl011");
+    fdt_end_node(&w);
+    fdt_end_node(&w);
+    vm->user_dtb = user_blob;
+    vm->user_dtb_len = fdt_finish(&w);
+    ck_assert_uint_ne(vm->user_dtb_len, 0);
+}
+
+/* Build the guest's tree and open it for reading. */
+static void guest_tree(struct dtb *d)
+{
+    ck_assert_msg(guest_dt_build(vm, err, sizeof(err)) == 0, "refused: %s", err);
+    const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
+    dtb_open(d, blob, be32(blob + 4));
+}
+
+START_TEST(test_user_dt_copied)
+{
+    struct dtb d;
+    user_dt(1, RAM_IPA, RAM_SIZE, true, true);
+    vm->initrd = (const uint8_t *)"x";
+    vm->initrd_len = 100;
+    vm->initrd_ipa = RAM_IPA + 0x80000;
+    guest_tree(&d);
+    ck_assert_str_eq(dtb_str(&d, "/", "model"), "my board");
+    ck_assert_str_eq(dtb_str(&d, "/pl011@9000000", "compatible"), "arm,pl011");
+    ck_assert_str_eq(dtb_str(&d, "/chosen", "stdout-path"), "/pl011@9000000"); /* kept */
+    ck_assert_str_eq(dtb_str(&d, "/chosen", "bootargs"), "console=hvc0 run=demo"); /* minivmm's */
+    ck_assert_uint_eq(dtb_u32(&d, "/chosen", "linux,initrd-start"), RAM_IPA + 0x80000);
+    ck_assert_uint_eq(dtb_u32(&d, "/chosen", "linux,initrd-end"), RAM_IPA + 0x80000 + 100);
+    ck_assert_str_eq(dtb_str(&d, "/memory@40000000", "device_type"), "memory");
+}
+END_TEST
+
+START_TEST(test_user_dt_keeps_its_bootargs_without_ours)
+{
+    struct dtb d;
+    user_dt(1, RAM_IPA, RAM_SIZE, true, true);
+    vm->bootargs[0] = '\0';
+    guest_tree(&d);
+    ck_assert_str_eq(dtb_str(&d, "/chosen", "bootargs"), "from the tree");
+    uint32_t len;
+    ck_assert_ptr_null(dtb_prop(&d, "/chosen", "linux,initrd-start", &len)); /* no initramfs: none */
+}
+END_TEST
+
+START_TEST(test_user_dt_gets_a_chosen_node)
+{
+    struct dtb d;
+    user_dt(2, RAM_IPA, RAM_SIZE, false, true);
+    guest_tree(&d);
+    ck_assert_str_eq(dtb_str(&d, "/chosen", "bootargs"), "console=hvc0 run=demo");
+    ck_assert_uint_eq(dtb_u32(&d, "/", "#address-cells"), 2);
+}
+END_TEST
+
+/* Refused, with the reason, and nothing written to guest RAM. */
+static void refused(const char *fragment)
+{
+    vm->dtb_ipa = 0x1234;
+    ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, fragment) != NULL, "'%s' lacks '%s'", err, fragment);
+    ck_assert_uint_eq(vm->dtb_ipa, 0x1234);
+}
+
+START_TEST(test_user_dt_wrong_memory)
+{
+    user_dt(1, RAM_IPA, 2 * RAM_SIZE, true, true);
+    refused("describes 1 memory range(s), the first 0x40000000-0x401fffff, but guest RAM is "
+            "0x40000000-0x400fffff (1 MiB; mem= sets it)");
+    user_dt(1, RAM_IPA + 0x1000, RAM_SIZE, true, true);
+    refused("the first 0x40001000-");
+    user_dt(2, (uint64_t)1 << 32 | RAM_IPA, RAM_SIZE, true, true); /* above 4 GiB */
+    refused("the first 0x140000000-");
+    user_dt(1, RAM_IPA, RAM_SIZE, true, false);
+    refused("describes no memory");
+}
+END_TEST
+
+START_TEST(test_user_dt_malformed)
+{
+    user_dt(1, RAM_IPA, RAM_SIZE, true, true);
+    user_blob[0] = 0;
+    refused("the device tree (dtb=) is refused: not a device tree");
+    user_dt(3, RAM_IPA, RAM_SIZE, true, true);
+    refused("#address-cells 3 and #size-cells 3");
+}
+END_TEST
+
+START_TEST(test_user_dt_too_big)
+{
+    static uint8_t big[3 * GUEST_DTB_MAX];
+    struct fdt_writer w;
+    static char filler[2 * GUEST_DTB_MAX];
+    memset(filler, 'x', sizeof(filler) - 1);
+    uint32_t reg[2] = {RAM_IPA, RAM_SIZE};
+    fdt_begin(&w, big, sizeof(big));
+    fdt_begin_node(&w, "");
+    fdt_prop_u32(&w, "#address-cells", 1);
+    fdt_prop_u32(&w, "#size-cells", 1);
+    fdt_prop_str(&w, "filler", filler);
+    fdt_begin_node(&w, "memory");
+    fdt_prop_str(&w, "device_type", "memory");
+    fdt_prop_cells(&w, "reg", reg, 2);
+    fdt_end_node(&w);
+    fdt_end_node(&w);
+    vm->user_dtb = big;
+    vm->user_dtb_len = fdt_finish(&w);
+    refused("with minivmm's /chosen does not fit in 16384 bytes");
 }
 END_TEST
 
@@ -358,6 +506,12 @@ Suite *fdt_suite(void)
     tcase_add_test(g, test_guest_dt_devices);
     tcase_add_test(g, test_guest_dt_empty_bootargs);
     tcase_add_test(g, test_guest_dt_ram_too_small);
+    tcase_add_test(g, test_user_dt_copied);
+    tcase_add_test(g, test_user_dt_keeps_its_bootargs_without_ours);
+    tcase_add_test(g, test_user_dt_gets_a_chosen_node);
+    tcase_add_test(g, test_user_dt_wrong_memory);
+    tcase_add_test(g, test_user_dt_malformed);
+    tcase_add_test(g, test_user_dt_too_big);
     suite_add_tcase(s, g);
     return s;
 }

@@ -10,6 +10,7 @@ int main(void)
     srunner_add_suite(sr, elf_suite());
     srunner_add_suite(sr, exits_suite());
     srunner_add_suite(sr, fdt_suite());
+    srunner_add_suite(sr, fdt_read_suite());
     srunner_add_suite(sr, alloc_suite());
     srunner_add_suite(sr, mmio_suite());
     srunner_add_suite(sr, cache_sw_suite());
