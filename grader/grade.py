@@ -1,5 +1,6 @@
 """Grading: choose each student file (submission, reference or skeleton), build a clean tree, run and score."""
 import dataclasses
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,19 +117,49 @@ def _build(kit, plan, jobs):
     return True, log, failed
 
 
+# make's own lines around a failure ("make[1]: Entering ...", "make: *** [Makefile:9: x] Error 1"):
+# never the reason.
+MAKE_NOISE = re.compile(r"^make(\[\d+\])?: (\*\*\* \[.*\] Error \d+|Entering directory|Leaving directory)")
+
+
 def _prepare(kit, tests, quiet):
     """Build what the tests need in the tree (Test.needs), each target once.
-    Returns {test name: why it cannot run} for the tests whose target failed."""
+    Returns {test name: (why it cannot run, the target's output)} for those whose target failed."""
     failed = {}
     for target in sorted({t.needs for t in tests if t.needs}):
         users = [t.name for t in tests if t.needs == target]
         if not quiet:
             print(f"grader: make {target} (for {', '.join(users)})", file=sys.stderr, flush=True)
         ok, log = runner.prepare(kit, target)
-        if not ok:  # the reason is the last line that is not make's own "Error 1"
-            lines = [l for l in log.splitlines() if l.strip() and not l.startswith("make")]
-            failed.update({n: f"make {target} failed: {lines[-1] if lines else 'no output'}" for n in users})
+        if not ok:
+            lines = [l for l in log.splitlines() if l.strip() and not MAKE_NOISE.match(l)]
+            why = f"make {target} failed: {lines[-1].strip() if lines else 'no output'}"
+            failed.update({n: (why, runner._tail(log, 30)) for n in users})
     return failed
+
+
+def _run_needy(tests, done, kit, jobs, honour_deps, progress, scale, quiet):
+    """The tests that need a make target, after the rest (done): a test whose parent
+    failed is not run and its target is not made (no download for a student whose
+    lab 4 does not work yet)."""
+    passed = {o.test.name for o in done if o.passed}
+    known = {o.test.name for o in done} | {t.name for t in tests}
+    outcomes, ready = [], []
+    for t in tests:
+        failed = [d for d in t.depends if honour_deps and d in known and d not in passed]
+        if failed:
+            outcomes.append(runner.Outcome(t, False, f"parent test {failed[0]} failed", status="parent failed"))
+        else:
+            ready.append(t)
+    unprepared = _prepare(kit, ready, quiet)
+    for t in ready:
+        if t.name in unprepared:
+            outcomes.append(runner.Outcome(t, False, *unprepared[t.name], status="error"))
+    for o in outcomes:
+        if progress:
+            progress(o)
+    ready = [t for t in ready if t.name not in unprepared]
+    return outcomes + runner.run_tests(ready, kit, jobs, honour_deps=False, progress=progress, scale=scale)
 
 
 def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0, select=None):
@@ -149,13 +180,11 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0,
             for t in bad:
                 outcomes.append(runner.Outcome(t, False, f"build failed: {failed[t.lab.name]}",
                                                runner._tail(log, 30), status="build failed"))
-            unprepared = _prepare(kit, [t for t in tests if t not in bad], quiet)
-            for t in tests:
-                if t.name in unprepared:
-                    outcomes.append(runner.Outcome(t, False, unprepared[t.name], status="error"))
-                    bad.append(t)
-            outcomes += runner.run_tests([t for t in tests if t not in bad], kit, jobs, honour_deps,
-                                         None if quiet else _progress(len(tests)), scale=scale)
+            progress = None if quiet else _progress(len(tests))
+            plain = [t for t in tests if t not in bad and not t.needs]
+            done = runner.run_tests(plain, kit, jobs, honour_deps, progress, scale=scale)
+            needy = [t for t in tests if t not in bad and t.needs]
+            outcomes += done + _run_needy(needy, done, kit, jobs, honour_deps, progress, scale, quiet)
         finally:
             if not keep:
                 tree.remove_tree(kit)

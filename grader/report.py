@@ -128,7 +128,7 @@ def junit(outcomes, seconds, error=None):
         case = ET.SubElement(suites[lab], "testcase", classname=lab, name=o.test.name,
                              time=f"{o.seconds:.2f}")
         if not o.passed:
-            tag = "error" if o.status in ("timeout", "build failed") else "failure"
+            tag = "error" if o.status in ("timeout", "build failed", "error") else "failure"
             el = ET.SubElement(case, tag, message=_xml(o.reason))
             el.text = _xml(_clip(o.output))
     if error:

@@ -22,7 +22,7 @@ class Outcome:
     reason: str            # one line: why it failed, or "ok"
     output: str = ""
     seconds: float = 0.0
-    status: str = ""       # "pass", "fail", "timeout", "parent failed", "build failed"
+    status: str = ""       # "pass", "fail", "timeout", "parent failed", "build failed", "error"
 
     def __post_init__(self):
         if not self.status:

@@ -120,6 +120,8 @@ def device_tree(ph, jobs):
         return
     r = boot("mem=32", f"dtb={again.relative_to(ROOT)}")
     ok = "32 MiB RAM at 0x40000000" in r.output and "cannot load guest" not in r.output
+    if not HANDOUT:  # the skeleton's lab files may stop tinykernel; the reference runs it
+        ok = ok and r.status == 0 and "hello from tinykernel" in r.output
     ph.record("device tree: dtb= with the RAM it describes boots", ok, "" if ok else runner._tail(r.output, 5))
     r = boot("mem=64", f"dtb={again.relative_to(ROOT)}")
     ok = r.status == 65 and "guest RAM is 0x40000000-0x43ffffff (64 MiB; mem= sets it)" in r.output
@@ -132,7 +134,7 @@ def device_tree(ph, jobs):
 def validity(ph, jobs):
     """For every lab: all tests pass on the reference, each graded one fails on the skeleton
     (an ungraded test, such as lab 4's Linux boot, is not run on the skeleton)."""
-    banner("lab validity (every graded test: passes on the reference, fails on the skeleton)")
+    banner("lab validity (every test passes on the reference; every graded one fails on the skeleton)")
     labs = manifest.load_all()
     plans = [grade.Plan(tree.reference_overlay(labs), labs)]
     for lab in labs:

@@ -329,11 +329,6 @@ class RunOne(unittest.TestCase):
         self.assertEqual(runner.Outcome(t, False, "no").status, "fail")
         self.assertEqual(runner.Outcome(t, False, "no", status="timeout").status, "timeout")
 
-
-if __name__ == "__main__":
-    unittest.main()
-
-
 class Prepare(unittest.TestCase):
     """Test.needs: `make <target>` in the tree, once per target, before the tests that need it."""
 
@@ -361,10 +356,51 @@ class Prepare(unittest.TestCase):
         plain = qemu_test("c")
         failed = grade._prepare(self.kit, linux + [plain], quiet=True)
         self.assertEqual(set(failed), {"a", "b"})
-        for why in failed.values():
-            self.assertIn("make linux failed", why)
-            self.assertIn("cannot reach deb.debian.org", why)
+        for why, log in failed.values():
+            self.assertEqual(why, "make linux failed: fetch.py: cannot reach deb.debian.org")
+            self.assertIn("Error 1", log, "the target's output is kept for the log")
         self.assertEqual((self.kit / "count").read_text(), "x\n", "the target is made once")
+
+    def test_reason_skips_make_noise_but_not_make_errors(self):
+        from grader import grade
+        (self.kit / "Makefile").write_text("linux:\n\t@$(MAKE) --no-print-directory -C sub\n")
+        (self.kit / "sub").mkdir()
+        (self.kit / "sub" / "Makefile").write_text("all:\n\t@echo 'no network' >&2; exit 3\n")
+        why, _ = grade._prepare(self.kit, [qemu_test("a", needs="linux")], quiet=True)["a"]
+        self.assertEqual(why, "make linux failed: no network")
+        (self.kit / "Makefile").write_text("other:\n\ttrue\n")
+        why, _ = grade._prepare(self.kit, [qemu_test("a", needs="linux")], quiet=True)["a"]
+        self.assertIn("No rule to make target", why)
+
+    def test_timeout_is_the_reason(self):
+        from grader import grade
+        self.write_makefile("@echo FETCH linux-image; sleep 30")
+        orig = runner.prepare
+        runner.prepare = lambda kit, target: orig(kit, target, timeout=1)
+        try:
+            why, _ = grade._prepare(self.kit, [qemu_test("a", needs="linux")], quiet=True)["a"]
+        finally:
+            runner.prepare = orig
+        self.assertEqual(why, "make linux failed: make linux stopped after 1 s")
+
+    def test_nothing_is_made_for_a_test_whose_parent_failed(self):
+        from grader import grade
+        self.write_makefile("@echo made > made")
+        parent = runner.Outcome(qemu_test("p"), False, "guest reports: no")
+        child = qemu_test("linux-boot", needs="linux", depends=["p"])
+        out = grade._run_needy([child], [parent], self.kit, 1, True, None, 1.0, True)
+        self.assertEqual([(o.test.name, o.status, o.reason) for o in out],
+                         [("linux-boot", "parent failed", "parent test p failed")])
+        self.assertFalse((self.kit / "made").exists(), "no download for a test that cannot run")
+
+    def test_a_failed_target_is_an_error_outcome_with_its_log(self):
+        from grader import grade
+        self.write_makefile("@echo 'fetch.py: offline'; exit 1")
+        parent = runner.Outcome(qemu_test("p"), True, "ok")
+        child = qemu_test("linux-boot", needs="linux", depends=["p"])
+        (o,) = grade._run_needy([child], [parent], self.kit, 1, True, None, 1.0, True)
+        self.assertEqual((o.status, o.reason), ("error", "make linux failed: fetch.py: offline"))
+        self.assertIn("fetch.py: offline", o.output)
 
     def test_success_leaves_every_test_runnable(self):
         from grader import grade
@@ -378,3 +414,7 @@ class Prepare(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("stopped after 1 s", log)
         self.assertLess(time.monotonic() - start, 10)
+
+
+if __name__ == "__main__":
+    unittest.main()
