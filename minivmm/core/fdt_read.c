@@ -160,6 +160,15 @@ static int check_rsvmap(struct reader *r)
                 off, end);
 }
 
+uint32_t fdt_reservations(const void *blob)
+{
+    const uint8_t *e = (const uint8_t *)blob + rd32((const uint8_t *)blob + H_OFF_RSVMAP);
+    uint32_t n = 0;
+    for (; rd32(e) | rd32(e + 4) | rd32(e + 8) | rd32(e + 12); e += FDT_RSV_ENTRY)
+        n++; /* fdt_walk found the (0,0) entry that ends the list */
+    return n;
+}
+
 /* ---- The structure block. */
 
 /* Move past n bytes and their padding to 4; false if that leaves the block. */

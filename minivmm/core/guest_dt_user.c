@@ -8,7 +8,8 @@
 /*
  * A guest told of RAM that is not there faults on its first touch of it, far
  * from the cause; told of less, it wastes the rest. So the memory nodes must
- * describe exactly one range, the guest's RAM (mem=). minivmm still owns
+ * describe exactly one range, the guest's RAM (mem=), and it may reserve none
+ * of it (/memreserve/: minivmm's writer has no reservations). minivmm still owns
  * /chosen: the initramfs is where minivmm put it, and the boot arguments on
  * minivmm's command line (if any) replace the tree's.
  */
@@ -90,6 +91,12 @@ static int check_memory(const struct vm *vm, char *err, size_t errlen)
     struct fdt_visitor v = {&c, mem_begin, mem_prop, mem_end};
     if (fdt_walk(vm->user_dtb, (uint32_t)vm->user_dtb_len, &v, why, sizeof(why))) {
         mv_snprintf(err, errlen, "the device tree (dtb=) is refused: %s", why);
+        return -1;
+    }
+    uint32_t reserved = fdt_reservations(vm->user_dtb);
+    if (reserved) { /* minivmm's writer would drop them, and the guest would use that memory */
+        mv_snprintf(err, errlen, "the device tree (dtb=) reserves memory (%u /memreserve/ entries), "
+                    "which minivmm cannot pass on to the guest: remove them", reserved);
         return -1;
     }
     if (c.ranges == 1 && c.base == vm->ram_ipa && c.size == vm->ram_size)

@@ -97,8 +97,12 @@ void vmm_main(void)
     load_guest(vm, &opt);
     if (*opt.dtb_out)
         write_dtb(vm, opt.dtb_out);
-    printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
-           vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
+    if (vm->user_dtb && !vm->bootargs[0]) /* the tree's own /chosen/bootargs stand */
+        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs from dtb=\n", opt.guest,
+               vm->entry, opt.mem_mib, vm->ram_ipa);
+    else
+        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
+               vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
     current_vm = vm;
     vcpu_run(&vm->vcpu);
 }

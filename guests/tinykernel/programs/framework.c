@@ -144,10 +144,10 @@ PROGRAM(cachesw, "cache-sw", "set/way cache maintenance of every data cache line
             for (uint32_t set = 0; set < lv[i].sets; set++, ops++)
                 set_way(ops % 3, (lv[i].way_bits ? way << (32 - lv[i].way_bits) : 0) |
                                      (set << lv[i].line_shift) | (lv[i].level << 1));
-    /* Level 7 (field 6) does not exist; bit 0 is reserved; the way past the last one. */
+    /* Level 7 (field 6) does not exist; bit 0 is reserved; the set past the last one. */
     set_way(0, 6u << 1);
     set_way(1, 1u);
-    set_way(2, lv[0].way_bits ? lv[0].ways << (32 - lv[0].way_bits) | 1u : 1u);
+    set_way(2, lv[0].sets << lv[0].line_shift | lv[0].level << 1);
     uint32_t trapped = hvc1(MV_HC_EXIT_COUNT, EC_CP15_32_CLASS) - before;
     CHECK(t, trapped == ops + 3 || trapped == 0, "%u set/way operations, but %u CP15 exits",
           (unsigned)ops + 3, (unsigned)trapped);

@@ -87,11 +87,16 @@ void cache_sw_apply(struct vcpu *v, uint32_t operand)
         printk("  set/way operand %#x names no data cache line: ignored\n", operand);
 }
 
-enum exit_action handle_cache_sw(struct vcpu *v, uint32_t hsr)
+uint32_t cache_sw_operand(struct vcpu *v, uint32_t hsr)
 {
     uint32_t rt = (hsr_iss(hsr) >> 5) & 0xf;
     /* MCR from the PC is UNPREDICTABLE: 1 has reserved bit 0 set, so it is ignored. */
-    cache_sw_apply(v, rt == 15 ? 1u : *arm_reg(&v->arch.regs, rt));
+    return rt == 15 ? 1u : *arm_reg(&v->arch.regs, rt);
+}
+
+enum exit_action handle_cache_sw(struct vcpu *v, uint32_t hsr)
+{
+    cache_sw_apply(v, cache_sw_operand(v, hsr));
     arm_advance_pc(&v->arch.regs, hsr);
     return EXIT_RESUME;
 }

@@ -20,6 +20,9 @@ struct fdt_visitor {
  * 16 levels of nodes, the root included (depth 0 to 15). v may be NULL: check only. */
 int fdt_walk(const void *blob, uint32_t len, const struct fdt_visitor *v, char *err, size_t errlen);
 
+/* How many memory reservations (/memreserve/) a blob that fdt_walk accepted lists. */
+uint32_t fdt_reservations(const void *blob);
+
 /* A big-endian 32-bit cell of a property value (data may be unaligned). */
 uint32_t fdt_cell(const uint8_t *data, uint32_t index);
 

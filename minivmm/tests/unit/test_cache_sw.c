@@ -92,6 +92,19 @@ START_TEST(test_operand_valid)
 }
 END_TEST
 
+/* Rt as the guest's mode sees it; the PC (UNPREDICTABLE) gives an operand that is ignored. */
+START_TEST(test_operand)
+{
+    v->arch.regs.r[3] = 0x80000042u;
+    ck_assert_uint_eq(cache_sw_operand(v, mcr_hsr(6, 2, 3, false)), 0x80000042u);
+    v->arch.regs.cpsr = 0x13; /* SVC: r13 is SP_svc */
+    v->arch.regs.sp_svc = 0x40000002u;
+    ck_assert_uint_eq(cache_sw_operand(v, mcr_hsr(14, 2, 13, false)), 0x40000002u);
+    uint32_t pc = cache_sw_operand(v, mcr_hsr(14, 2, 15, false));
+    ck_assert(!cache_sw_operand_valid(pc, A15_CLIDR, v->arch.cp15.ccsidr));
+}
+END_TEST
+
 /* Whatever the guest asked for, the cache sees a clean+invalidate of that line. */
 START_TEST(test_apply)
 {
@@ -136,6 +149,7 @@ Suite *cache_sw_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_is_op);
     tcase_add_test(tc, test_operand_valid);
+    tcase_add_test(tc, test_operand);
     tcase_add_test(tc, test_apply);
     tcase_add_test(tc, test_apply_bad_operand);
     tcase_add_test(tc, test_stats_line);

@@ -433,7 +433,7 @@ START_TEST(test_user_dt_gets_a_chosen_node)
 }
 END_TEST
 
-/* Refused, with the reason, and nothing written to guest RAM. */
+/* Refused, with the reason, and no device tree placed (vm->dtb_ipa unchanged). */
 static void refused(const char *fragment)
 {
     vm->dtb_ipa = 0x1234;
@@ -463,6 +463,28 @@ START_TEST(test_user_dt_malformed)
     refused("the device tree (dtb=) is refused: not a device tree");
     user_dt(3, RAM_IPA, RAM_SIZE, true, true);
     refused("#address-cells 3 and #size-cells 3");
+}
+END_TEST
+
+/* A /memreserve/ entry would be lost in the copy: refused. */
+START_TEST(test_user_dt_reservation)
+{
+    static uint8_t with[sizeof(user_blob) + 16];
+    user_dt(1, RAM_IPA, RAM_SIZE, true, true);
+    uint32_t total = be32(user_blob + 4);
+    ck_assert_uint_eq(be32(user_blob + 16), 40); /* the writer's map: one (0,0) entry at 40 */
+    memcpy(with, user_blob, 40);
+    const uint8_t entry[16] = {0, 0, 0, 0, 0x40, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
+    memcpy(with + 40, entry, 16);
+    memcpy(with + 56, user_blob + 40, total - 40);
+    for (int field = 4; field <= 12; field += 4) { /* totalsize, off_dt_struct, off_dt_strings */
+        uint32_t v = be32(with + field) + 16;
+        const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+        memcpy(with + field, b, 4);
+    }
+    vm->user_dtb = with;
+    vm->user_dtb_len = total + 16;
+    refused("reserves memory (1 /memreserve/ entries), which minivmm cannot pass on");
 }
 END_TEST
 
@@ -511,6 +533,7 @@ Suite *fdt_suite(void)
     tcase_add_test(g, test_user_dt_gets_a_chosen_node);
     tcase_add_test(g, test_user_dt_wrong_memory);
     tcase_add_test(g, test_user_dt_malformed);
+    tcase_add_test(g, test_user_dt_reservation);
     tcase_add_test(g, test_user_dt_too_big);
     suite_add_tcase(s, g);
     return s;

@@ -10,6 +10,8 @@
 bool cache_sw_is_op(uint32_t hsr);
 /* Carry one out and step the guest past it. */
 enum exit_action handle_cache_sw(struct vcpu *v, uint32_t hsr);
+/* The operand: the guest's Rt as its current mode sees it (banked r13/r14). */
+uint32_t cache_sw_operand(struct vcpu *v, uint32_t hsr);
 /* The operation itself, for the value of the guest's Rt: DCCISW if the
  * operand is valid for the guest's cache geometry, else nothing; counted. */
 void cache_sw_apply(struct vcpu *v, uint32_t operand);
