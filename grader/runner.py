@@ -29,26 +29,27 @@ class Outcome:
             self.status = "pass" if self.passed else "fail"
 
 
+def _make(kit, args, timeout, cap, what):
+    """make in a build tree; (ok, log), the log ending "<what> stopped after N s" on a timeout."""
+    # SOLUTIONS/SUBMISSION on this command line override what an outer `make grade`
+    # passes down in MAKEFLAGS: the tree already holds the chosen files.
+    r = proc.run(["make", "-C", str(kit), *args, "SOLUTIONS=0", "SUBMISSION="], timeout, cap=cap)
+    if r.timed_out:
+        return False, r.output + f"\n{what} stopped after {timeout} s"
+    return r.status == 0, r.output
+
+
 def build(kit, jobs, timeout=BUILD_TIMEOUT):
     """`make all unit-bins` in a build tree (skeleton variant: the tree already holds the
     chosen student files). Returns (ok, log)."""
-    # SOLUTIONS/SUBMISSION on this command line override what an outer `make grade`
-    # passes down in MAKEFLAGS: the tree already holds the chosen files.
-    r = proc.run(["make", "-C", str(kit), f"-j{jobs}", "all", "unit-bins", "SOLUTIONS=0", "SUBMISSION="],
-                 timeout, cap=512 * 1024)
-    if r.timed_out:
-        return False, r.output + f"\nbuild stopped after {timeout} s"
-    return r.status == 0, r.output
+    return _make(kit, [f"-j{jobs}", "all", "unit-bins"], timeout, 512 * 1024, "build")
 
 
 def prepare(kit, target, timeout=BUILD_TIMEOUT):
     """`make <target>` in a build tree, for what some tests' guests need (Test.needs:
     "linux" fetches Debian's kernel and busybox once, then builds the initramfs).
     Returns (ok, log)."""
-    r = proc.run(["make", "-C", str(kit), target, "SOLUTIONS=0", "SUBMISSION="], timeout, cap=256 * 1024)
-    if r.timed_out:
-        return False, r.output + f"\nmake {target} stopped after {timeout} s"
-    return r.status == 0, r.output
+    return _make(kit, [target], timeout, 256 * 1024, f"make {target}")
 
 
 def proof(nonce, name):

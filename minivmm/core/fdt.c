@@ -115,23 +115,18 @@ void fdt_prop_str(struct fdt_writer *w, const char *name, const char *s)
     fdt_prop(w, name, s, (uint32_t)strlen(s) + 1);
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Rewrite every property's name offset from "distance from the end" to "offset from the start". */
 static void fix_name_offsets(struct fdt_writer *w)
 {
     uint8_t *s = w->buf + struct_base();
     for (uint32_t i = 0; i < w->struct_len;) {
-        uint32_t tok = rd32(s + i);
+        uint32_t tok = fdt_be32(s + i);
         i += 4;
         if (tok == FDT_BEGIN_NODE) {
             i += ALIGN_UP((uint32_t)strlen((char *)s + i) + 1, 4u);
         } else if (tok == FDT_PROP) {
-            uint32_t len = rd32(s + i);
-            be32(s + i + 4, w->strings_len - rd32(s + i + 4));
+            uint32_t len = fdt_be32(s + i);
+            be32(s + i + 4, w->strings_len - fdt_be32(s + i + 4));
             i += 8 + ALIGN_UP(len, 4u);
         }
     }

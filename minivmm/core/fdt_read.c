@@ -44,14 +44,9 @@ static int fail(struct reader *r, const char *fmt, ...)
     return -1;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 uint32_t fdt_cell(const uint8_t *data, uint32_t index)
 {
-    return rd32(data + (size_t)index * 4); /* byte by byte: values are only 4-aligned in the blob */
+    return fdt_be32(data + (size_t)index * 4); /* byte by byte: values are only 4-aligned in the blob */
 }
 
 /* A name as quoted in a message: printable ASCII and at most SHOWN_MAX characters,
@@ -91,14 +86,14 @@ static int check_header(struct reader *r, uint32_t len)
     if (len < FDT_HDR_SIZE)
         return fail(r, "truncated: %u bytes is shorter than a device tree header (%u)", len,
                     FDT_HDR_SIZE);
-    if (rd32(b + H_MAGIC) != FDT_MAGIC)
-        return fail(r, "not a device tree (magic %#x, expected %#x)", rd32(b + H_MAGIC), FDT_MAGIC);
-    r->total = rd32(b + H_TOTALSIZE);
+    if (fdt_be32(b + H_MAGIC) != FDT_MAGIC)
+        return fail(r, "not a device tree (magic %#x, expected %#x)", fdt_be32(b + H_MAGIC), FDT_MAGIC);
+    r->total = fdt_be32(b + H_TOTALSIZE);
     if (r->total > len)
         return fail(r, "totalsize %u is larger than the file (%u bytes)", r->total, len);
     if (r->total < FDT_HDR_SIZE)
         return fail(r, "totalsize %u is smaller than the %u-byte header", r->total, FDT_HDR_SIZE);
-    uint32_t version = rd32(b + H_VERSION), last = rd32(b + H_LAST_COMP);
+    uint32_t version = fdt_be32(b + H_VERSION), last = fdt_be32(b + H_LAST_COMP);
     if (version < 16)
         return fail(r, "version %u is too old (minivmm reads versions 16 and 17)", version);
     if (last > 17)
@@ -120,11 +115,11 @@ static int check_block(struct reader *r, const char *what, uint32_t off, uint32_
 static int check_layout(struct reader *r)
 {
     const uint8_t *b = r->b;
-    uint32_t s_off = rd32(b + H_OFF_STRUCT), s_size = rd32(b + H_SIZE_STRUCT);
-    uint32_t str_off = rd32(b + H_OFF_STRINGS), str_size = rd32(b + H_SIZE_STRINGS);
+    uint32_t s_off = fdt_be32(b + H_OFF_STRUCT), s_size = fdt_be32(b + H_SIZE_STRUCT);
+    uint32_t str_off = fdt_be32(b + H_OFF_STRINGS), str_size = fdt_be32(b + H_SIZE_STRINGS);
     if (check_block(r, "strings block", str_off, str_size))
         return -1;
-    r->exact_end = rd32(b + H_VERSION) >= 17;
+    r->exact_end = fdt_be32(b + H_VERSION) >= 17;
     if (!r->exact_end) { /* version 16 has no size_dt_struct: up to the strings, or the end */
         if (check_block(r, "structure block", s_off, 0))
             return -1;
@@ -145,7 +140,7 @@ static int check_layout(struct reader *r)
 /* The reader ignores the reservations, but their list must end, with a (0,0) entry. */
 static int check_rsvmap(struct reader *r)
 {
-    uint32_t off = rd32(r->b + H_OFF_RSVMAP);
+    uint32_t off = fdt_be32(r->b + H_OFF_RSVMAP);
     if (check_block(r, "memory reservation map", off, 0))
         return -1;
     if (off % 8)
@@ -153,7 +148,7 @@ static int check_rsvmap(struct reader *r)
     uint32_t end = off <= r->s_off ? r->s_off : r->total;
     for (uint32_t at = off; end - at >= FDT_RSV_ENTRY; at += FDT_RSV_ENTRY) {
         const uint8_t *e = r->b + at;
-        if (!(rd32(e) | rd32(e + 4) | rd32(e + 8) | rd32(e + 12)))
+        if (!(fdt_be32(e) | fdt_be32(e + 4) | fdt_be32(e + 8) | fdt_be32(e + 12)))
             return 0;
     }
     return fail(r, "the memory reservation map at offset %u has no (0,0) entry before offset %u",
@@ -162,9 +157,9 @@ static int check_rsvmap(struct reader *r)
 
 uint32_t fdt_reservations(const void *blob)
 {
-    const uint8_t *e = (const uint8_t *)blob + rd32((const uint8_t *)blob + H_OFF_RSVMAP);
+    const uint8_t *e = (const uint8_t *)blob + fdt_be32((const uint8_t *)blob + H_OFF_RSVMAP);
     uint32_t n = 0;
-    for (; rd32(e) | rd32(e + 4) | rd32(e + 8) | rd32(e + 12); e += FDT_RSV_ENTRY)
+    for (; fdt_be32(e) | fdt_be32(e + 4) | fdt_be32(e + 8) | fdt_be32(e + 12); e += FDT_RSV_ENTRY)
         n++; /* fdt_walk found the (0,0) entry that ends the list */
     return n;
 }
@@ -257,7 +252,7 @@ static int prop(struct reader *r, uint32_t at)
 {
     if (r->s_size - r->pos < 8)
         return fail(r, "the property at offset %u is cut short by the end of the structure block", at);
-    uint32_t len = rd32(r->s + r->pos), nameoff = rd32(r->s + r->pos + 4);
+    uint32_t len = fdt_be32(r->s + r->pos), nameoff = fdt_be32(r->s + r->pos + 4);
     r->pos += 8;
     if (nameoff >= r->strings_size)
         return fail(r, "property name offset %u is outside the strings block (%u bytes)", nameoff,
@@ -315,7 +310,7 @@ static int walk(struct reader *r, const struct fdt_visitor *v)
     for (;;) {
         if (r->s_size - r->pos < 4)
             return unterminated(r);
-        uint32_t at = r->s_off + r->pos, tok = rd32(r->s + r->pos);
+        uint32_t at = r->s_off + r->pos, tok = fdt_be32(r->s + r->pos);
         r->pos += 4;
         if (tok == FDT_NOP)
             continue;

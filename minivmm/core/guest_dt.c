@@ -4,28 +4,18 @@
 #include <minivmm/fdt.h>
 #include <minivmm/guest_dt.h>
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 static void reg_node(struct fdt_writer *w, const char *name, const struct mmio_ops *ops, uint32_t base,
                      uint32_t size)
 {
     char node[40];
-    uint8_t reg[8];
+    const uint32_t reg[2] = {base, size};
     mv_snprintf(node, sizeof(node), "%s@%x", name, base);
-    put_be32(reg, base);
-    put_be32(reg + 4, size);
     fdt_begin_node(w, node);
     if (ops && ops->compatible_len)
         fdt_prop(w, "compatible", ops->compatible, ops->compatible_len);
     else if (ops && ops->compatible)
         fdt_prop_str(w, "compatible", ops->compatible);
-    fdt_prop(w, "reg", reg, sizeof(reg));
+    fdt_prop_cells(w, "reg", reg, 2);
 }
 
 /* One node per device on the MMIO bus that has a "compatible" (lab 3), with

@@ -37,10 +37,16 @@ int host_cmdline(char *buf, size_t size)
     return semihost(SYS_GET_CMDLINE, args) == 0 ? 0 : -1;
 }
 
+/* SYS_OPEN: a host file descriptor, or a negative number. */
+static int32_t host_open(const char *path, uint32_t mode)
+{
+    uint32_t args[3] = {(uint32_t)(uintptr_t)path, mode, (uint32_t)strlen(path)};
+    return (int32_t)semihost(SYS_OPEN, args);
+}
+
 int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
 {
-    uint32_t open_args[3] = {(uint32_t)(uintptr_t)path, OPEN_MODE_RB, (uint32_t)strlen(path)};
-    int32_t fd = (int32_t)semihost(SYS_OPEN, open_args);
+    int32_t fd = host_open(path, OPEN_MODE_RB);
     if (fd < 0) {
         mv_snprintf(err, errlen, "cannot open the host file");
         return -1;
@@ -69,8 +75,7 @@ int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, s
 
 int hostfs_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
-    uint32_t open_args[3] = {(uint32_t)(uintptr_t)path, OPEN_MODE_WB, (uint32_t)strlen(path)};
-    int32_t fd = (int32_t)semihost(SYS_OPEN, open_args);
+    int32_t fd = host_open(path, OPEN_MODE_WB);
     if (fd < 0) {
         mv_snprintf(err, errlen, "cannot create the host file");
         return -1;
