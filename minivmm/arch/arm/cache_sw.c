@@ -19,27 +19,6 @@
  * UNPREDICTABLE on the hardware, so it is counted and ignored instead.
  */
 
-#define ISS_READ       1u
-#define ISS_REG_MASK   0x000ffc1eu   /* Opc2, Opc1, CRn, CRm: which register */
-#define ISS_REG(opc2, opc1, crn, crm) (((opc2) << 17) | ((opc1) << 14) | ((crn) << 10) | ((crm) << 1))
-
-static const uint32_t set_way_ops[] = {
-    ISS_REG(2, 0, 7, 6),   /* DCISW: invalidate */
-    ISS_REG(2, 0, 7, 10),  /* DCCSW: clean */
-    ISS_REG(2, 0, 7, 14),  /* DCCISW: clean and invalidate */
-};
-
-bool cache_sw_is_op(uint32_t hsr)
-{
-    uint32_t iss = hsr_iss(hsr);
-    if (hsr_ec(hsr) != EC_CP15_32 || (iss & ISS_READ))
-        return false;
-    for (unsigned i = 0; i < ARRAY_SIZE(set_way_ops); i++)
-        if ((iss & ISS_REG_MASK) == set_way_ops[i])
-            return true;
-    return false;
-}
-
 /* ceil(log2(n)) for n >= 1. */
 static unsigned log2_up(uint32_t n)
 {
