@@ -4,11 +4,25 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 
-CROSS   ?= arm-none-eabi-
-ARMCC   := $(CROSS)gcc
 HOSTCC  ?= gcc
 PYTHON  ?= python3
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
+# ---- The architecture: ARCH=arm (the default) is the only port today. What is
+# ARM-specific (target compiler and flags, headers, linker script, sources, Debian
+# packages) is in minivmm/arch/$(ARCH)/arch.mk; the build folders are the same for
+# every port (build/sol, build/skel, build/sub, build/guest).
+ARCH    ?= arm
+PORTS   := $(sort $(patsubst minivmm/arch/%/arch.mk,%,$(wildcard minivmm/arch/*/arch.mk)))
+ifeq ($(wildcard minivmm/arch/$(ARCH)/arch.mk),)
+arch_from_env := $(if $(filter environment,$(origin ARCH)), (ARCH=$(ARCH) comes from your environment: unset it or pass ARCH=arm))
+ifeq ($(ARCH),x86)
+$(error ARCH=x86: the x86 track (minivmm/arch/x86/) is not written yet (issue 16); ARCH=arm is the only port today$(arch_from_env))
+else
+$(error unknown ARCH=$(ARCH): ports are: $(PORTS)$(arch_from_env))
+endif
+endif
+include minivmm/arch/$(ARCH)/arch.mk
 
 # ---- Which student files to build: SUBMISSION=<dir>, else SOLUTIONS=1, else the skeleton.
 SUBMISSION ?=
@@ -38,16 +52,12 @@ pick_student = $(or $(if $(SUBMISSION),$(wildcard $(SUBMISSION)/$(1))),$(if $(fi
 # files never name a submission folder that may be gone by the next build.
 src = $(if $(filter $(1),$(STUDENT_FILES)),$(B)/src/$(1),$(1))
 
-INCLUDES := -Iminivmm/include -Iminivmm/arch/arm/include
+INCLUDES := -Iminivmm/include -I$(ARCH_INCLUDE)
 WARN     := -Wall -Wextra -Werror -std=c11
-# newlib's uint32_t is 'long' on arm-none-eabi, so "%x" of a uint32_t would not
-# pass -Wformat there; the host builds of the same files (x86-64) check formats.
-ARMFLAGS := -Wno-format -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access -ffreestanding \
-            -fno-builtin -nostdlib -O2 -g -MMD -MP
 
 # ---- minivmm (the hypervisor, runs in Hyp mode)
-VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*.c minivmm/devices/*.c \
-                              minivmm/arch/arm/*.c minivmm/arch/arm/*.S))
+VMM_SRCS := $(sort $(wildcard minivmm/core/*.c minivmm/lib/*.c minivmm/backend/*.c minivmm/devices/*.c) \
+                   $(ARCH_SRCS))
 VMM_OBJS := $(VMM_SRCS:%=$(B)/vmm/%.o)
 VMM_ELF  := $(B)/minivmm.elf
 
@@ -69,15 +79,15 @@ define vmm_rule
 $(B)/vmm/$(1).o: $(call src,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC      $$<"
-	@$(ARMCC) $(ARMFLAGS) $(WARN) $(INCLUDES) -c $$< -o $$@
+	@$(CC_TARGET) $(TARGET_FLAGS) $(WARN) $(INCLUDES) -c $$< -o $$@
 endef
 $(foreach s,$(VMM_SRCS),$(eval $(call vmm_rule,$(s))))
 
-$(VMM_ELF): $(VMM_OBJS) minivmm/arch/arm/linker.ld
+$(VMM_ELF): $(VMM_OBJS) $(ARCH_LDSCRIPT)
 	@echo "  LD      $@"
-	@$(ARMCC) $(ARMFLAGS) -T minivmm/arch/arm/linker.ld $(VMM_OBJS) -lgcc -o $@
+	@$(CC_TARGET) $(TARGET_FLAGS) -T $(ARCH_LDSCRIPT) $(VMM_OBJS) -lgcc -o $@
 
-# ---- tinykernel (the guest); it shares the VMM's formatter and string functions
+# ---- tinykernel (the guest, built with the target compiler); it shares the VMM's formatter and string functions
 GUEST_DIR  := build/guest
 GUEST_SRCS := $(sort $(wildcard guests/tinykernel/*.c guests/tinykernel/*.S \
                                guests/tinykernel/programs/*.[cS] guests/tinykernel/programs/hidden/*.[cS])) minivmm/core/fmt.c minivmm/lib/string.c
@@ -87,11 +97,11 @@ GUEST_ELF  := $(GUEST_DIR)/tinykernel.elf
 $(GUEST_DIR)/%.o: %
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(ARMCC) $(ARMFLAGS) $(WARN) -Iminivmm/include -c $< -o $@
+	@$(CC_TARGET) $(TARGET_FLAGS) $(WARN) -Iminivmm/include -c $< -o $@
 
 $(GUEST_ELF): $(GUEST_OBJS) guests/tinykernel/kernel.ld
 	@echo "  LD      $@"
-	@$(ARMCC) $(ARMFLAGS) -T guests/tinykernel/kernel.ld $(GUEST_OBJS) -lgcc -o $@
+	@$(CC_TARGET) $(TARGET_FLAGS) -T guests/tinykernel/kernel.ld $(GUEST_OBJS) -lgcc -o $@
 
 # Malformed guest images for minivmm's bad-input tests.
 FIXTURES := build/fixtures/truncated.elf
@@ -100,14 +110,15 @@ $(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
 
 # ---- Host builds of the logic, for the Check unit tests
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
+# The core's files, the port's (arch.mk) and the student files (not those of another port).
 HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/zimage.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/guest_dt_user.c \
-             minivmm/core/fdt_read.c minivmm/core/mmio.c \
-             minivmm/devices/testdev.c minivmm/arch/arm/guest_dt_arm.c \
-             minivmm/arch/arm/exits.c minivmm/arch/arm/vcpu_dump.c minivmm/arch/arm/regs.c \
-             minivmm/arch/arm/cp15_view.c minivmm/arch/arm/cache_sw.c minivmm/arch/arm/test_hc.c minivmm/arch/arm/s2_pages.c \
-             $(filter %.c,$(STUDENT_FILES)) \
+             minivmm/core/fdt_read.c minivmm/core/bus.c minivmm/core/snapshot.c minivmm/core/device.c \
+             minivmm/core/vm_snapshot.c minivmm/core/test_hypercall.c \
+             minivmm/devices/testdev.c minivmm/devices/vpl011_dev.c \
+             $(ARCH_HOST_SRCS) $(filter %.c,$(filter-out minivmm/arch/%,$(STUDENT_FILES)) \
+                                             $(filter minivmm/arch/$(ARCH)/%,$(STUDENT_FILES))) \
              minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c
 HOST_SRCS := $(sort $(HOST_SRCS))
 HOSTLINK  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
@@ -167,7 +178,7 @@ VMM_OPTS  ?=
 RUN_ARGS  ?= run=demo
 RUN_GUEST  = $(GUEST_ELF)
 endif
-QEMU_RUN   = $(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(RUN_GUEST) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
+QEMU_RUN   = $(PYTHON) -m grader.qemu --arch $(ARCH) --vmm $(VMM_ELF) --guest $(RUN_GUEST) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
 
 run: deps all $(RUN_DEPS)
 	@$(QEMU_RUN) $(if $(filter linux,$(GUEST)),--interactive,--timeout 60) -- $(RUN_ARGS)
@@ -187,7 +198,7 @@ $(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init guests/linux/mkinitramfs
 # The guest's device tree as source: minivmm writes the DTB it would give the
 # guest (dtb-out=, with the VMM_OPTS of `make run`), dtc turns it into text.
 dts: deps all $(RUN_DEPS)
-	@$(PYTHON) -m grader.qemu --vmm $(VMM_ELF) --guest $(GUEST_ELF) --timeout 60 \
+	@$(PYTHON) -m grader.qemu --arch $(ARCH) --vmm $(VMM_ELF) --guest $(GUEST_ELF) --timeout 60 \
 	    --vmm-opts "$(VMM_OPTS) dtb-out=build/guest.dtb" -- run=hello > build/dts.log 2>&1 || \
 	    { cat build/dts.log; exit 1; }
 	@dtc -q -I dtb -O dts -o build/guest.dts build/guest.dtb
@@ -226,9 +237,9 @@ handout-check: deps
 # Exit costs in instructions, side by side with a plain call (reference VMM).
 bench: deps
 	@$(MAKE) --no-print-directory all SOLUTIONS=1
-	@$(PYTHON) -m grader.bench --vmm build/sol/minivmm.elf --guest $(GUEST_ELF)
+	@$(PYTHON) -m grader.bench --arch $(ARCH) --vmm build/sol/minivmm.elf --guest $(GUEST_ELF)
 
-DEPS_PKGS := make gcc libc6-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi check \
+DEPS_PKGS := make gcc libc6-dev $(ARCH_PKGS) check \
              pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \

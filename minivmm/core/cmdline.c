@@ -60,6 +60,25 @@ static int opt_mem(struct vmm_options *o, const char *v)
     return 0;
 }
 
+/* A positive decimal number below 2^32. */
+static int opt_snapshot_test(struct vmm_options *o, const char *v)
+{
+    uint64_t n = 0;
+    if (!*v)
+        return -1;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9')
+            return -1;
+        n = n * 10 + (uint64_t)(*v - '0');
+        if (n > UINT32_MAX)
+            return -1;
+    }
+    if (!n)
+        return -1;
+    o->snapshot_test_at = n;
+    return 0;
+}
+
 /* A host path into one of the options' path fields. */
 static int set_path(char *field, const char *v)
 {
@@ -81,6 +100,8 @@ static const struct option options[] = {
     {"initrd", "<path>", "an initramfs for a Linux guest (a host file)", opt_initrd},
     {"dtb", "<path>", "the guest's device tree (a DTB whose memory is guest RAM) instead of minivmm's", opt_dtb},
     {"dtb-out", "<path>", "write the guest's device tree to this host file (dtc -I dtb reads it)", opt_dtb_out},
+    {"snapshot-test", "<exit>", "at that exit, save the VM, reset it, restore it and check (a self-test)",
+     opt_snapshot_test},
 };
 
 void cmdline_usage(void)

@@ -4,30 +4,33 @@
 #include <minivmm/fdt.h>
 #include <minivmm/guest_dt.h>
 
-static void reg_node(struct fdt_writer *w, const char *name, const struct mmio_ops *ops, uint32_t base,
-                     uint32_t size)
+static void reg_node(struct fdt_writer *w, const char *name, uint32_t base, uint32_t size)
 {
     char node[40];
     const uint32_t reg[2] = {base, size};
     mv_snprintf(node, sizeof(node), "%s@%x", name, base);
     fdt_begin_node(w, node);
-    if (ops && ops->compatible_len)
-        fdt_prop(w, "compatible", ops->compatible, ops->compatible_len);
-    else if (ops && ops->compatible)
-        fdt_prop_str(w, "compatible", ops->compatible);
     fdt_prop_cells(w, "reg", reg, 2);
 }
 
-/* One node per device on the MMIO bus that has a "compatible" (lab 3), with
- * what the architecture adds (interrupts, clocks). */
+/* One node per device whose board slot names one (lab 3), with what the
+ * architecture adds (interrupts, clocks). */
 static void device_nodes(struct fdt_writer *w, const struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->mmio.count; i++) {
-        const struct mmio_region *r = &vm->mmio.regions[i];
-        if (!r->ops->compatible)
+    for (unsigned i = 0; i < vm->ndevices; i++) {
+        const struct board_slot *s = vm->devices[i].slot;
+        if (!s->dt_name)
             continue;
-        reg_node(w, r->ops->name, r->ops, r->base, r->size);
-        arch_guest_dt_device(w, vm, r);
+        char node[40];
+        const uint32_t reg[2] = {s->base, s->size};
+        mv_snprintf(node, sizeof(node), "%s@%x", s->dt_name, s->base);
+        fdt_begin_node(w, node);
+        if (s->compatible_len)
+            fdt_prop(w, "compatible", s->compatible, s->compatible_len);
+        else
+            fdt_prop_str(w, "compatible", s->compatible);
+        fdt_prop_cells(w, "reg", reg, 2);
+        arch_guest_dt_device(w, vm, &vm->devices[i]);
         fdt_end_node(w);
     }
 }
@@ -53,7 +56,7 @@ static int build_own(struct vm *vm, void *buf)
     }
     fdt_end_node(&w);
 
-    reg_node(&w, "memory", NULL, vm->ram_ipa, vm->ram_size);
+    reg_node(&w, "memory", vm->ram_ipa, vm->ram_size);
     fdt_prop_str(&w, "device_type", "memory");
     fdt_end_node(&w);
     arch_guest_dt(&w, vm);

@@ -3,6 +3,7 @@
 #include <minivmm/arch.h>
 #include <minivmm/cmdline.h>
 #include <minivmm/console.h>
+#include <minivmm/device.h>
 #include <minivmm/exit.h>
 #include <minivmm/fdt_read.h>
 #include <minivmm/hostfs.h>
@@ -65,6 +66,14 @@ static void load_guest(struct vm *vm, const struct vmm_options *o)
     }
 }
 
+/* The board's devices that the labs done so far allow (lab 3 onwards). */
+static void create_devices(struct vm *vm)
+{
+    char err[160];
+    if (vm_create_devices(vm, &arch_board, err, sizeof(err)))
+        panic("cannot create the guest's devices: %s", err);
+}
+
 /* dtb-out=: the device tree the guest gets, for dtc or a later dtb=. */
 static void write_dtb(struct vm *vm, const char *path)
 {
@@ -91,8 +100,11 @@ void vmm_main(void)
     vm->ram_size = opt.mem_mib << 20;
     vm->ram_host = arch_guest_ram(vm->ram_ipa, vm->ram_size);
     vm->decode_cache = opt.decode_cache;
+    vm->snapshot_test_at = opt.snapshot_test_at;
+    vm->watch = opt.trace_exits || opt.snapshot_test_at;
+    vm->features = arch_vm_features();
     arch_vm_init(vm);
-    arch_vm_devices(vm);
+    create_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
     load_guest(vm, &opt);
     if (*opt.dtb_out)

@@ -1,33 +1,23 @@
 /* Exit statistics: a counter per exit class, printed when the VM stops. */
 #include <minivmm/console.h>
+#include <minivmm/arch_exit.h>
 #include <minivmm/stats.h>
 
-void stats_record_exit(struct exit_stats *s, uint32_t ec)
-{
-    if (ec < EXIT_CLASSES)
-        s->count[ec]++;
-    s->total++;
-}
-
-void stats_record_irq(struct exit_stats *s)
-{
-    s->irqs++;
-    s->total++;
-}
+bool trace_exits;
 
 uint64_t stats_exit_count(const struct exit_stats *s, uint32_t ec)
 {
-    return ec < EXIT_CLASSES ? s->count[ec] : 0;
+    return ec < ARCH_EXIT_CLASSES ? s->count[ec] : 0;
 }
 
 void stats_print(const struct exit_stats *s)
 {
     printk("minivmm: %llu exits:", (unsigned long long)s->total);
     const char *sep = " ";
-    for (uint32_t ec = 0; ec < EXIT_CLASSES; ec++) {
+    for (uint32_t ec = 0; ec < ARCH_EXIT_CLASSES; ec++) {
         if (!s->count[ec])
             continue;
-        printk("%s%s %llu", sep, exit_class_name(ec), (unsigned long long)s->count[ec]);
+        printk("%s%s %llu", sep, arch_exit_name(ec), (unsigned long long)s->count[ec]);
         sep = ", ";
     }
     if (s->irqs)

@@ -8,8 +8,6 @@
 #include <arch/stage2.h>
 #include <arch/traps.h>
 
-bool trace_exits;
-
 typedef enum exit_action (*ec_handler)(struct vcpu *v, uint32_t hsr);
 
 /* HVC carries minivmm's own calls and PSCI (Linux's "hvc" conduit), told
@@ -35,7 +33,7 @@ static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
 static enum exit_action handle_dabt(struct vcpu *v, uint32_t hsr)
 {
     uint32_t iss = hsr_iss(hsr);
-    if (lab3_mmio_enabled && v->vm->mmio.count && !(iss & ISS_S1PTW)) {
+    if (vm_has(v->vm, VM_F_DEVICES) && !(iss & ISS_S1PTW)) {
         uint32_t ipa = s2_fault_ipa(v->arch.hpfar, v->arch.hdfar);
         if ((iss & ISS_CM) && mmio_find(&v->vm->mmio, ipa, 1)) {
             arm_advance_pc(&v->arch.regs, HSR_IL); /* cleaning a device's "cache line": nothing to do */
@@ -52,7 +50,7 @@ static enum exit_action handle_dabt(struct vcpu *v, uint32_t hsr)
 static enum exit_action handle_wfx_sleep(struct vcpu *v, uint32_t hsr)
 {
     enum exit_action a = handle_wfx(v, hsr);
-    if (a == EXIT_RESUME && v->vm->arch.vgic_on && !(hsr_iss(hsr) & 1))
+    if (a == EXIT_RESUME && vm_has(v->vm, VM_F_IRQS) && !(hsr_iss(hsr) & 1))
         arch_wait_for_interrupt(v->vm);
     return a;
 }
@@ -126,24 +124,46 @@ const char *exit_class_name(uint32_t ec)
     return "RESERVED";
 }
 
-enum exit_action arch_dispatch_trap(struct vcpu *v, uint32_t hsr)
+const char *arch_exit_name(uint32_t cls)
 {
-    uint32_t ec = hsr_ec(hsr);
-    stats_record_exit(&v->stats, ec);
-    if (trace_exits)
+    return cls == ARCH_EXIT_IRQ ? "IRQ" : exit_class_name(cls);
+}
+
+void arch_trace_exit(const struct vcpu *v, uint32_t cls)
+{
+    if (cls == ARCH_EXIT_IRQ)
+        printk("[exit %llu] IRQ      pc=%08x\n", (unsigned long long)v->stats.total, v->arch.regs.pc);
+    else
         printk("[exit %llu] %-8s ec=%#04x pc=%08x hsr=%08x\n", (unsigned long long)v->stats.total,
-               exit_class_name(ec), ec, v->arch.regs.pc, hsr);
-    ec_handler h = ec_handlers[ec];
-    if (h && !hsr_cond_passed(hsr, v->arch.regs.cpsr)) {
+               exit_class_name(cls), cls, v->arch.regs.pc, v->arch.hsr);
+}
+
+static enum exit_action __attribute__((noinline)) irq_exit(struct vcpu *v)
+{
+    arch_handle_irqs(v->vm);
+    return EXIT_RESUME;
+}
+
+/* A trap: its handler from the table by HSR.EC (cls, below 64). A trapped
+ * instruction whose condition failed is only stepped over. */
+enum exit_action arch_handle_exit(struct vcpu *v, uint32_t cls)
+{
+    if (cls == ARCH_EXIT_IRQ)
+        return irq_exit(v);
+    uint32_t hsr = v->arch.hsr;
+    ec_handler h = ec_handlers[cls & (EXIT_CLASSES - 1)];
+    if (!h)
+        return EXIT_UNHANDLED;
+    if (!hsr_cond_passed(hsr, v->arch.regs.cpsr)) {
         arm_advance_pc(&v->arch.regs, hsr); /* trapped although its condition failed */
         return EXIT_RESUME;
     }
-    return h ? h(v, hsr) : EXIT_UNHANDLED;
+    return h(v, hsr);
 }
 
-void arch_report_unhandled(const struct vcpu *v, uint32_t hsr)
+void arch_report_unhandled(const struct vcpu *v)
 {
-    uint32_t ec = hsr_ec(hsr);
+    uint32_t hsr = v->arch.hsr, ec = hsr_ec(hsr);
     printk("\nminivmm: unhandled guest exit: class %#x (%s) at pc %08x, HSR %08x (ISS %#x, IL %u)\n",
            ec, exit_class_name(ec), v->arch.regs.pc, hsr, hsr_iss(hsr), hsr_insn_len(hsr) * 8);
     vcpu_dump(v);

@@ -83,3 +83,17 @@ void gich_write_hcr(uint32_t v)
 {
     *reg(GICH_BASE, GICH_HCR) = v;
 }
+
+/* The guest CPU interface's own state, for a snapshot: its control (VMCR:
+ * enables, PMR, BPR) and its active priorities (APR). */
+void gich_read_cpuif(uint32_t *vmcr, uint32_t *apr)
+{
+    *vmcr = *reg(GICH_BASE, GICH_VMCR);
+    *apr = *reg(GICH_BASE, GICH_APR);
+}
+
+void gich_write_cpuif(uint32_t vmcr, uint32_t apr)
+{
+    *reg(GICH_BASE, GICH_VMCR) = vmcr;
+    *reg(GICH_BASE, GICH_APR) = apr;
+}

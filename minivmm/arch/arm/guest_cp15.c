@@ -19,6 +19,7 @@ DEFINE_SYSREG32(g_contextidr, 0, c13, c0, 1)
 DEFINE_SYSREG32(g_tpidrurw, 0, c13, c0, 2)
 DEFINE_SYSREG32(g_tpidruro, 0, c13, c0, 3)
 DEFINE_SYSREG32(g_tpidrprw, 0, c13, c0, 4)
+DEFINE_SYSREG32(g_par, 0, c7, c4, 0)
 
 /* Indexed by enum guest_cp15. */
 static const struct {
@@ -36,6 +37,7 @@ static const struct {
     [G_TPIDRURW] = {read_g_tpidrurw, write_g_tpidrurw},
     [G_TPIDRURO] = {read_g_tpidruro, write_g_tpidruro},
     [G_TPIDRPRW] = {read_g_tpidrprw, write_g_tpidrprw},
+    [G_PAR] = {read_g_par, write_g_par},
 };
 
 uint32_t guest_cp15_read(enum guest_cp15 r)
@@ -46,4 +48,23 @@ uint32_t guest_cp15_read(enum guest_cp15 r)
 void guest_cp15_write(enum guest_cp15 r, uint32_t v)
 {
     regs[r].write(v);
+}
+
+void guest_vtimer_read(struct guest_vtimer *t)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("mrc p15, 0, %0, c14, c3, 1" : "=r"(t->ctl));
+    __asm__ volatile("mrrc p15, 3, %0, %1, c14" : "=r"(lo), "=r"(hi)); /* CNTV_CVAL */
+    t->cval = (uint64_t)hi << 32 | lo;
+    __asm__ volatile("mrrc p15, 4, %0, %1, c14" : "=r"(lo), "=r"(hi)); /* CNTVOFF */
+    t->voff = (uint64_t)hi << 32 | lo;
+}
+
+/* The offset and compare value first, so that the timer is never enabled
+ * against a half-written state. */
+void guest_vtimer_write(const struct guest_vtimer *t)
+{
+    __asm__ volatile("mcrr p15, 4, %0, %1, c14" ::"r"((uint32_t)t->voff), "r"((uint32_t)(t->voff >> 32)));
+    __asm__ volatile("mcrr p15, 3, %0, %1, c14" ::"r"((uint32_t)t->cval), "r"((uint32_t)(t->cval >> 32)));
+    __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" ::"r"(t->ctl & 3u));
 }

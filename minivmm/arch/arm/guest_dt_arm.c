@@ -1,4 +1,5 @@
 /* The ARM platform's part of the guest's device tree: the CPU, PSCI, the GIC and the timer (lab 4), and the UART's interrupt and clock. */
+#include <minivmm/string.h>
 #include <minivmm/arch.h>
 #include <minivmm/fdt.h>
 #include <minivmm/vm.h>
@@ -78,15 +79,14 @@ static void clock(struct fdt_writer *w)
 /* The console: the guest's PL011, once it exists (lab 3). */
 void arch_guest_dt_chosen(struct fdt_writer *w, const struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->mmio.count; i++)
-        if (vm->mmio.regions[i].base == GUEST_PL011_IPA)
-            fdt_prop_str(w, "stdout-path", "/pl011@9000000");
+    if (vm_find_device(vm, "pl011"))
+        fdt_prop_str(w, "stdout-path", "/pl011@9000000");
 }
 
 /* Every interrupt in the tree goes to the GIC, once the guest has one (lab 4). */
 void arch_guest_dt_root(struct fdt_writer *w, const struct vm *vm)
 {
-    if (vm->arch.vgic_on)
+    if (vm_has(vm, VM_F_IRQS))
         fdt_prop_u32(w, "interrupt-parent", PHANDLE_GIC);
 }
 
@@ -95,22 +95,22 @@ void arch_guest_dt(struct fdt_writer *w, const struct vm *vm)
     cpus(w);
     psci(w);
     clock(w);
-    if (!vm->arch.vgic_on)
+    if (!vm_has(vm, VM_F_IRQS))
         return;
     gic(w);
     timer(w);
 }
 
 /* Inside a device's node: what a driver needs beyond compatible and reg. */
-void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct mmio_region *r)
+void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct device *d)
 {
-    if (r->base != GUEST_PL011_IPA)
+    if (strcmp(d->type->name, "pl011"))
         return;
     const uint32_t clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
     PROP_STRS(w, "clock-names", "uartclk\0apb_pclk");
     fdt_prop_cells(w, "clocks", clocks, 2);
-    if (vm->arch.vgic_on) {
-        const uint32_t irq[] = { GIC_SPI, IRQ_GUEST_UART - 32, IRQ_LEVEL_HIGH };
+    if (vm_has(vm, VM_F_IRQS)) {
+        const uint32_t irq[] = { GIC_SPI, (uint32_t)d->slot->irq - 32, IRQ_LEVEL_HIGH };
         fdt_prop_cells(w, "interrupts", irq, 3);
     }
 }

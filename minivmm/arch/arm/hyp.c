@@ -1,4 +1,4 @@
-/* ARMv7 Hyp-mode set-up and the vCPU run loop: configure traps, enter the guest, dispatch each exit. */
+/* ARMv7 Hyp-mode set-up and guest entry: configure traps, enter the guest, say what kind of exit came back. */
 #include <minivmm/arch.h>
 #include <minivmm/arch_exit.h>
 #include <minivmm/alloc.h>
@@ -101,12 +101,13 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     struct cp15_view host;
     host_cp15_read(&host);
     cp15_view_init(&v->arch.cp15, &host);
-    write_hcr(GUEST_HCR | (v->vm->arch.vgic_on ? HCR_IMO : 0)); /* lab 4: IRQs come to minivmm */
-    if (v->vm->arch.vgic_on) {
+    bool irqs = vm_has(v->vm, VM_F_IRQS);
+    write_hcr(GUEST_HCR | (irqs ? HCR_IMO : 0)); /* lab 4: IRQs come to minivmm */
+    if (irqs) {
         write_cnthctl(vtimer_cnthctl());
         __asm__ volatile("mcrr p15, 4, %0, %0, c14" ::"r"(0)); /* CNTVOFF = 0: virtual = physical count */
     }
-    if (v->vm->arch.stage2)
+    if (vm_has(v->vm, VM_F_STAGE2))
         s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
     write_hdcr((read_hdcr() & HDCR_HPMN_MASK) | GUEST_HDCR); /* HPMN: as reset left it */
     write_hcptr(0); /* no coprocessor traps: the guest owns VFP/NEON (the VMM never uses it) */
@@ -123,17 +124,6 @@ static void read_syndrome(struct vcpu *v)
     v->arch.hdfar = read_hdfar();
     v->arch.hifar = read_hifar();
     v->arch.hpfar = read_hpfar();
-}
-
-/* A reset: the same image loaded again, the vCPU and its CP15 state as at the
- * first boot; the exit statistics carry on. */
-static void reboot(struct vm *vm)
-{
-    char err[128];
-    printk("minivmm: guest reset\n");
-    arch_vm_devices_reset(vm);
-    if (vm_boot(vm, err, sizeof(err)))
-        panic("cannot reboot the guest: %s", err);
 }
 
 /* After an exit, read back the list registers. If the guest completed an
@@ -158,35 +148,26 @@ static void sync_lrs(struct vm *vm, int kind)
         vm->arch.vgic_dirty = true;
 }
 
-void vcpu_run(struct vcpu *v)
+/* One guest run: the list registers filled before, read back after (lab 4),
+ * and the syndrome of a trap saved for its handler. */
+uint32_t arch_vcpu_enter(struct vcpu *v)
 {
     struct vm *vm = v->vm;
-    for (;;) {
-        if (vm->arch.vgic_on)
-            arch_vgic_enter(vm);
-        int kind = guest_enter(&v->arch.regs);
-        if (vm->arch.vgic_on)
-            sync_lrs(vm, kind);
-        if (kind == EXIT_KIND_IRQ && vm->arch.vgic_on) {
-            stats_record_irq(&v->stats);
-            if (trace_exits)
-                printk("[exit %llu] IRQ      pc=%08x\n", (unsigned long long)v->stats.total, v->arch.regs.pc);
-            arch_handle_irqs(vm);
-            continue;
-        }
-        if (kind != EXIT_KIND_TRAP) {
-            stats_record_irq(&v->stats);
-            panic("physical %s while the guest ran: no interrupt handling before lab 4",
-                  kind == EXIT_KIND_IRQ ? "IRQ" : "FIQ");
-        }
+    bool irqs = vm_has(vm, VM_F_IRQS);
+    if (irqs)
+        arch_vgic_enter(vm);
+    int kind = guest_enter(&v->arch.regs);
+    if (irqs)
+        sync_lrs(vm, kind);
+    if (kind == EXIT_KIND_TRAP) {
         read_syndrome(v);
-        if (arch_dispatch_trap(v, v->arch.hsr) == EXIT_UNHANDLED) {
-            arch_report_unhandled(v, v->arch.hsr);
-            vmm_exit(MV_EXIT_PANIC);
-        }
-        if (v->vm->reset_requested)
-            reboot(v->vm);
+        return hsr_ec(v->arch.hsr);
     }
+    if (kind == EXIT_KIND_IRQ && irqs)
+        return ARCH_EXIT_IRQ;
+    stats_record_irq(&v->stats);
+    panic("physical %s while the guest ran: no interrupt handling before lab 4",
+          kind == EXIT_KIND_IRQ ? "IRQ" : "FIQ");
 }
 
 void arch_dump_host(const void *caller)

@@ -17,7 +17,7 @@ int arch_inject_fault(struct vcpu *v, uint32_t kind, uint32_t addr, uint32_t sta
 
 int arch_test_translate(struct vm *vm, uint32_t ipa, uint32_t *pa)
 {
-    if (!vm->arch.stage2) { /* no translation: the guest's addresses are physical */
+    if (!vm_has(vm, VM_F_STAGE2)) { /* no translation: the guest's addresses are physical */
         *pa = ipa;
         return 0;
     }

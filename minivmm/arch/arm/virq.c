@@ -10,14 +10,13 @@
  * receiving), it is masked until the guest's UART can take one (unmasking it
  * earlier would interrupt the guest before it ran a single instruction, again
  * and again). */
-static bool host_uart_masked;
-
 static void host_uart_input(struct vm *vm)
 {
-    vpl011_poll(&vm->uart);
+    if (vm->console.poll)
+        vm->console.poll(vm->console.dev);
     if (console_rx_waiting()) {
         gic_set_enabled(HOST_IRQ_UART, false);
-        host_uart_masked = true;
+        vm->arch.host_uart_masked = true;
     }
 }
 
@@ -75,8 +74,8 @@ static void vtimer_resample(struct vm *vm)
 void arch_vgic_enter(struct vm *vm)
 {
     vtimer_resample(vm);
-    if (host_uart_masked && vpl011_can_take(&vm->uart)) {
-        host_uart_masked = false;
+    if (vm->arch.host_uart_masked && vm->console.can_take && vm->console.can_take(vm->console.dev)) {
+        vm->arch.host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);
     }
     if (vm->arch.vgic_dirty) {

@@ -5,6 +5,8 @@
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
+#include <arch/gic.h>
+#include <arch/mmio_emul.h>
 #include <arch/stage2.h>
 
 uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size)
@@ -28,13 +30,22 @@ static uint8_t *make_rom(void)
     return rom;
 }
 
+/* Lab 4: the guest's GIC CPU interface is the board's virtual CPU interface
+ * (GICV), mapped where the guest expects a GICC; minivmm takes the physical
+ * interrupts (the distributor is a device on the bus). */
+static void irqs_init(struct vm *vm)
+{
+    gic_init();
+    console_rx_interrupts(true);
+    if (s2_map(&vm->arch.s2, GUEST_GICC_IPA, GICV_BASE, GICV_SIZE, S2_R | S2_W | S2_DEVICE))
+        panic("cannot map the guest's GIC CPU interface");
+}
+
 void arch_vm_init(struct vm *vm)
 {
-    if (!lab2_stage2_enabled) {
-        printk("minivmm: stage 2 is off (lab 2, 'Task 3: turning stage 2 on'): "
-               "the guest sees host physical memory\n");
+    decode_cache_init(&vm->arch.dcache, vm->decode_cache);
+    if (!vm_has(vm, VM_F_STAGE2))
         return;
-    }
     struct arch_vm *a = &vm->arch;
     a->rom = make_rom();
     a->vmid = GUEST_VMID;
@@ -45,5 +56,6 @@ void arch_vm_init(struct vm *vm)
         err = s2_map(&a->s2, GUEST_ROM_IPA, (uintptr_t)a->rom, GUEST_ROM_SIZE, S2_R);
     if (err)
         panic("cannot build the guest's stage-2 tables (error %d)", err);
-    a->stage2 = true;
+    if (vm_has(vm, VM_F_IRQS))
+        irqs_init(vm);
 }

@@ -12,21 +12,37 @@ void arch_vmm_range(uint32_t *start, uint32_t *end);
 /* The VMM's pointer to the memory that backs guest RAM [ipa, ipa + size). */
 uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
 struct vm;
-/* Build the guest's physical memory map (stage-2 tables on ARM) for vm's RAM. */
+struct board;
+struct irq_line;
+struct snap;
+/* What the labs done so far give a VM (VM_F_*), read once from their
+ * switches; says on the console what is left out and which lab adds it. */
+uint32_t arch_vm_features(void);
+/* Build the guest's physical memory map (stage-2 tables on ARM) for vm's RAM,
+ * and what vm->features asks of the host (its interrupt controller). */
 void arch_vm_init(struct vm *vm);
-/* Create the guest's devices on vm->mmio (lab 3), reset them with the guest,
- * and print their part of the statistics at the end. */
-void arch_vm_devices(struct vm *vm);
-void arch_vm_devices_reset(struct vm *vm);
+/* The machine the port presents: its devices, addresses, interrupts, nodes. */
+extern const struct board arch_board;
+/* The wire from a device's interrupt output to the guest's interrupt
+ * controller (a line that goes nowhere before it exists). */
+struct irq_line arch_irq_line(struct vm *vm, unsigned irq);
+/* The port's part of a guest reset (after the devices, before the reload). */
+void arch_vm_reset(struct vm *vm);
+/* The port's part of the statistics at the end. */
 void arch_print_stats(const struct vm *vm);
+/* Snapshot sections of the port: the vCPU (registers, system registers,
+ * timer: the hardware's copies are read and written here) and the VM. */
+#define ARCH_VCPU_SNAP_VERSION 1u
+void arch_vcpu_snapshot(struct vcpu *v, struct snap *s);
+void arch_vm_snapshot(struct vm *vm, struct snap *s);
 /* The architecture's part of the guest's device tree: its own nodes (written
  * at the root, before the devices), and extra properties inside a device's node. */
 struct fdt_writer;
-struct mmio_region;
 void arch_guest_dt_root(struct fdt_writer *w, const struct vm *vm); /* root properties */
 void arch_guest_dt(struct fdt_writer *w, const struct vm *vm);
 void arch_guest_dt_chosen(struct fdt_writer *w, const struct vm *vm); /* inside /chosen */
-void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct mmio_region *r);
+struct device;
+void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct device *d);
 /* Test hypercall: one of lab 3's counters (MV_MMIO_STAT_*); 0, or -1 if unknown. */
 int arch_test_mmio_stat(struct vm *vm, uint32_t which, uint32_t *value);
 /* Test hypercalls: the host-physical address behind ipa, and a word of host

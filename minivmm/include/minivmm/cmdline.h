@@ -13,6 +13,7 @@ struct vmm_options {
     bool decode_cache;        /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
     bool help;                /* help: print usage and stop */
     uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
+    uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, reset, restore at that exit (0: never) */
     char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF or zImage */
     char initrd[CMDLINE_PATH_MAX];       /* initrd=<path>: an initramfs for a Linux guest, or "" */
     char dtb[CMDLINE_PATH_MAX];          /* dtb=<path>: the guest's device tree instead of minivmm's, or "" */

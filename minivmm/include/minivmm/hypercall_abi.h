@@ -24,6 +24,7 @@
 #define MV_HC_TEST_MMIO_STAT (MV_HC_BASE + 0x08) /* r1 = MV_MMIO_STAT_*; returns that lab 3 counter's
                                                     low 32 bits, or EINVAL (lab 3) */
 #define MV_HC_COUNT       9                   /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_FIRST  MV_HC_TEST_INJECT   /* from here on: test hypercalls (their own table) */
 
 /* Kinds for MV_HC_TEST_INJECT. */
 #define MV_FAULT_UNDEF 0

@@ -2,11 +2,11 @@
 #ifndef MINIVMM_VM_H
 #define MINIVMM_VM_H
 
+#include "bus.h"
+#include "device.h"
 #include "mmio.h"
 #include "types.h"
 #include "vcpu.h"
-#include <devices/testdev.h>
-#include <devices/vpl011.h>
 #include <arch/vm.h>
 
 #define GUEST_RAM_BASE   0x40000000u        /* guest-physical (IPA) base of RAM */
@@ -14,6 +14,21 @@
 #define GUEST_RAM_MAX_MIB 128u
 #define GUEST_DTB_MAX    0x4000u            /* room for the device tree at the top of RAM */
 #define BOOTARGS_MAX     256
+
+/* What the labs done so far give a VM, resolved once when it is made
+ * (arch_vm_features), so that hot paths test a bit instead of lab switches. */
+enum vm_feature {
+    VM_F_STAGE2 = 1u << 0,  /* the guest runs behind stage-2 translation (lab 2) */
+    VM_F_DEVICES = 1u << 1, /* emulated devices on the MMIO bus (lab 3) */
+    VM_F_IRQS = 1u << 2,    /* the guest's interrupt controller and timer (lab 4) */
+};
+
+/* Where host console input goes: the guest's UART once it has one. */
+struct console_sink {
+    void (*poll)(void *dev);           /* take the host input waiting, as far as there is room */
+    bool (*can_take)(const void *dev); /* would it take one more character now? */
+    void *dev;
+};
 
 struct vm {
     uint32_t ram_ipa;     /* guest-physical base of RAM */
@@ -31,9 +46,14 @@ struct vm {
     size_t user_dtb_len;
     bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     bool decode_cache;    /* dcache=on: keep decoded MMIO instructions (lab 3) */
+    uint32_t features;    /* VM_F_* */
     struct mmio_bus mmio; /* the devices' guest-physical regions (lab 3) */
-    struct vpl011 uart;   /* the guest's UART (lab 3) */
-    struct testdev testdev; /* minivmm's MMIO test device */
+    struct bus pio;       /* port I/O (x86; PCI I/O BARs) */
+    struct device *devices; /* the board's devices this VM has (device.h) */
+    unsigned ndevices;
+    struct console_sink console;
+    uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
+    bool watch;           /* the run loop traces exits or waits for snapshot_test_at (core/run.c) */
     struct vcpu vcpu;     /* one vCPU until SMP guests exist */
     struct arch_vm arch;  /* stage-2 tables and the like (arch/<arch>/) */
 };
@@ -46,6 +66,14 @@ int vm_boot(struct vm *vm, char *err, size_t errlen);
 int vm_load_initrd(struct vm *vm, char *err, size_t errlen);
 /* Ask for a warm reset: the run loop reboots the guest after the current exit. */
 void vm_request_reset(struct vm *vm);
+/* The reset itself: devices, the architecture's VM state, then the image
+ * loaded again and the vCPU as at the first boot (the run loop calls it). */
+void vm_reset(struct vm *vm);
+
+static inline bool vm_has(const struct vm *vm, uint32_t feature)
+{
+    return (vm->features & feature) == feature;
+}
 
 /* The VMM's pointer to [ipa, ipa + len) of guest RAM, or NULL if any of it
  * lies outside guest RAM. Every guest-supplied address goes through here. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host_stubs.h"
+#include <minivmm/alloc.h>
 #include <arch/traps.h>
 #include <arch/mmio_emul.h>
 #include <arch/vgic.h>
@@ -96,10 +97,22 @@ int console_getc(void)
     return (unsigned char)*host_console_input++;
 }
 
-/* The lab 3 statistics need the board's devices, which the host does not have. */
-void arch_print_stats(const struct vm *vm)
+/* minivmm's heap, as the VMM has it from boot: buses and devices allocate
+ * from it. (test_alloc.c sets up arenas of its own.) */
+static uint8_t host_heap[4u << 20] __attribute__((aligned(16)));
+
+__attribute__((constructor)) static void host_heap_init(void)
 {
-    (void)vm;
+    heap_init(host_heap, sizeof(host_heap));
+}
+
+/* A vCPU reset without the CPU's registers: at entry, the device tree in r2. */
+void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
+{
+    memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+    v->arch.regs.pc = entry;
+    v->arch.regs.r[2] = dtb;
+    v->arch.regs.cpsr = PSR_MODE_SVC | PSR_A | PSR_I | PSR_F;
 }
 
 /* Lab 4: the board's list registers and GICH_HCR, and its distributor's enables, as variables. */
@@ -119,6 +132,39 @@ void gich_write_lr(unsigned i, uint32_t v)
 void gich_write_hcr(uint32_t v)
 {
     host_gich_hcr = v;
+}
+
+uint32_t host_gich_vmcr, host_gich_apr;
+
+void gich_read_cpuif(uint32_t *vmcr, uint32_t *apr)
+{
+    *vmcr = host_gich_vmcr;
+    *apr = host_gich_apr;
+}
+
+void gich_write_cpuif(uint32_t vmcr, uint32_t apr)
+{
+    host_gich_vmcr = vmcr;
+    host_gich_apr = apr;
+}
+
+void gich_reset(void)
+{
+    host_gich_vmcr = host_gich_apr = 0;
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++)
+        host_gich_lr[i] = 0;
+}
+
+struct guest_vtimer host_guest_vtimer;
+
+void guest_vtimer_read(struct guest_vtimer *t)
+{
+    *t = host_guest_vtimer;
+}
+
+void guest_vtimer_write(const struct guest_vtimer *t)
+{
+    host_guest_vtimer = *t;
 }
 
 void gic_set_enabled(unsigned intid, bool on)

@@ -24,7 +24,10 @@ extern const char *host_console_input;
 
 /* Lab 4: the board's list registers, GICH_HCR and distributor enables (gic.c's stand-ins). */
 #include <stdbool.h>
-extern uint32_t host_gich_lr[], host_gich_hcr;
+extern uint32_t host_gich_lr[], host_gich_hcr, host_gich_vmcr, host_gich_apr;
+/* The guest's virtual timer registers (guest_vtimer_read/write's stand-ins). */
+#include <arch/traps.h>
+extern struct guest_vtimer host_guest_vtimer;
 extern bool host_gic_enabled[];
 
 #endif

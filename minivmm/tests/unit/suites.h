@@ -13,5 +13,6 @@ Suite *fdt_read_suite(void);
 Suite *alloc_suite(void);
 Suite *mmio_suite(void);
 Suite *cache_sw_suite(void);
+Suite *snapshot_suite(void);
 
 #endif

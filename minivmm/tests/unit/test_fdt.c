@@ -299,13 +299,20 @@ START_TEST(test_guest_dt)
 }
 END_TEST
 
-/* Each device on the MMIO bus with a "compatible" gets a node; one without does not. */
+/* Each device whose board slot names a node gets one, with the slot's
+ * compatible and reg; one without a node name does not; one the VM's
+ * features leave out does not exist at all. */
 START_TEST(test_guest_dt_devices)
 {
-    static const struct mmio_ops uart = {"pl011", "arm,pl011", NULL, NULL, 0};
-    static const struct mmio_ops hidden = {"hidden", NULL, NULL, NULL, 0};
-    ck_assert_int_eq(mmio_register(&vm->mmio, 0x09000000u, 0x1000, &uart, NULL), 0);
-    ck_assert_int_eq(mmio_register(&vm->mmio, 0x0c000000u, 0x1000, &hidden, NULL), 0);
+    static const struct board_slot slots[] = {
+        {"testdev", 0x09000000u, 0x1000, -1, "pl011", "arm,pl011", 0, VM_F_DEVICES},
+        {"testdev", 0x0c000000u, 0x1000, -1, NULL, NULL, 0, VM_F_DEVICES},
+        {"testdev", 0x0d000000u, 0x1000, -1, "later", "x,later", 0, VM_F_DEVICES | VM_F_IRQS},
+    };
+    static const struct board board = {"test", slots, 3};
+    vm->features = VM_F_STAGE2 | VM_F_DEVICES;
+    ck_assert_int_eq(vm_create_devices(vm, &board, err, sizeof(err)), 0);
+    ck_assert_uint_eq(vm->ndevices, 2);
     ck_assert_int_eq(guest_dt_build(vm, err, sizeof(err)), 0);
     const uint8_t *blob = vm->ram_host + (vm->dtb_ipa - RAM_IPA);
     struct dtb d;
@@ -317,7 +324,8 @@ START_TEST(test_guest_dt_devices)
     ck_assert_uint_eq(len, 8);
     const uint8_t want[8] = {0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00};
     ck_assert_mem_eq(reg, want, 8);
-    ck_assert_ptr_null(dtb_prop(&d, "/hidden@c000000", "reg", &len));
+    ck_assert_ptr_null(dtb_prop(&d, "/testdev@c000000", "reg", &len));
+    ck_assert_ptr_null(dtb_prop(&d, "/later@d000000", "reg", &len));
     ck_assert_str_eq(dtb_str(&d, "/memory@40000000", "device_type"), "memory");
 }
 END_TEST

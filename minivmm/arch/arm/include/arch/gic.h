@@ -12,5 +12,7 @@ void gic_init(void);
 uint32_t gic_ack(void);        /* GICC_IAR: the interrupt taken (1023: none) */
 void gic_eoi(uint32_t iar);    /* priority drop and deactivation */
 void gich_reset(void);         /* the guest's CPU interface as at reset: LRs, APR, VMCR */
+void gich_read_cpuif(uint32_t *vmcr, uint32_t *apr);  /* its VMCR and APR (snapshot) */
+void gich_write_cpuif(uint32_t vmcr, uint32_t apr);
 
 #endif

@@ -8,8 +8,6 @@
 #define HSR_IL       (1u << 25)      /* 1: trapped instruction was 32 bits */
 #define HSR_ISS_MASK 0x01ffffffu
 
-#define EXIT_CLASSES 64              /* HSR.EC is six bits */
-
 /* HSR.EC values (ARM ARM table B3-27). */
 enum hsr_ec {
     EC_UNKNOWN     = 0x00,
@@ -61,6 +59,6 @@ static inline bool hsr_cond_passed(uint32_t hsr, uint32_t cpsr)
     return (cc_map[cond] >> (cpsr >> 28)) & 1;
 }
 
-const char *exit_class_name(uint32_t ec);
+const char *exit_class_name(uint32_t ec); /* the port's arch_exit_name */
 
 #endif

@@ -76,12 +76,24 @@ struct cp15_view {
     uint32_t actlr;
 };
 
+/* The guest's virtual timer, which lives in the CPU while the guest runs. */
+struct guest_vtimer {
+    uint32_t ctl;   /* CNTV_CTL: ENABLE, IMASK (ISTATUS is read-only) */
+    uint64_t cval;  /* CNTV_CVAL: the compare value */
+    uint64_t voff;  /* CNTVOFF: virtual count = physical count - voff */
+};
+
 /* The architecture's part of a vCPU. */
 struct arch_vcpu {
     struct arm_regs regs;
     struct cp15_view cp15;  /* what trapped CP15 reads return (lab 1) */
     uint32_t cp15_at_boot[32]; /* the guest's own CP15 registers at first boot (enum guest_cp15) */
     bool cp15_saved;
+    /* The guest's own CP15 registers and virtual timer live in the CPU while
+     * it runs; a snapshot copies them here first (vcpu_snapshot.c), so that
+     * all of the vCPU's state can be reached in memory. */
+    uint32_t cp15_live[32];  /* enum guest_cp15 */
+    struct guest_vtimer vtimer;
     uint32_t hsr;      /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
 };

@@ -33,11 +33,15 @@ struct cp15_access {
 enum guest_cp15 {
     G_SCTLR, G_VBAR, G_DFSR, G_DFAR, G_IFSR, G_IFAR, G_TTBCR,
     G_TTBR0, G_TTBR1, G_DACR, G_PRRR, G_NMRR, G_CPACR,         /* for a reset (low words) */
-    G_CONTEXTIDR, G_TPIDRURW, G_TPIDRURO, G_TPIDRPRW,
+    G_CONTEXTIDR, G_TPIDRURW, G_TPIDRURO, G_TPIDRPRW, G_PAR,
     G_CP15_COUNT
 };
 uint32_t guest_cp15_read(enum guest_cp15 r);
 void guest_cp15_write(enum guest_cp15 r, uint32_t v);
+
+/* The guest's virtual timer (struct guest_vtimer, arch/regs.h), in the CPU while the guest runs. */
+void guest_vtimer_read(struct guest_vtimer *t);
+void guest_vtimer_write(const struct guest_vtimer *t);
 
 #define SCTLR_V  (1u << 13)  /* high vectors at 0xffff0000 */
 #define SCTLR_TE (1u << 30)  /* exceptions taken in Thumb state */

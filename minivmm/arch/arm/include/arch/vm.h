@@ -27,12 +27,11 @@ struct s2_pgtable {
 struct arch_vm {
     struct s2_pgtable s2;
     uint8_t vmid;
-    bool stage2;          /* translation on (lab 2 done): IPA != PA */
     uint8_t *rom;         /* the VMM's copy of the guest ROM */
     struct decode_cache dcache;       /* lab 3 */
-    struct vgic vgic;                 /* lab 4 */
-    bool vgic_on;                     /* the guest has its GIC and timer interrupts (lab 4 done) */
+    struct vgic vgic;                 /* lab 4: the "gicd" device's state (vgic_dev.c) */
     bool vgic_dirty;                  /* something may have changed what the LRs should hold */
+    bool host_uart_masked;            /* host input waits until the guest's UART can take it (virq.c) */
     struct mmio_emul_stats mmio_stats;
     struct cache_sw_stats cache_sw;
 };
@@ -53,6 +52,7 @@ struct arch_vm {
 
 /* virq.c (lab 4): physical interrupts and the list registers around guest entry. */
 struct vm;
+struct vcpu;
 void arch_handle_irqs(struct vm *vm);
 void arch_vgic_enter(struct vm *vm);
 void arch_wait_for_interrupt(struct vm *vm);

@@ -1,0 +1,96 @@
+/* The ARM virt board minivmm presents: which devices exist, where, wired to which interrupt; what the labs done so far enable. */
+#include <minivmm/arch.h>
+#include <minivmm/console.h>
+#include <minivmm/device.h>
+#include <minivmm/vm.h>
+#include <arch/cache_sw.h>
+#include <arch/mmio_emul.h>
+#include <arch/stage2.h>
+#include <arch/vgic.h>
+#include <arch/vm.h>
+#include <devices/testdev.h>
+#include <devices/vpl011.h>
+
+/* Where QEMU's virt board has them, so that the same drivers find them. The
+ * GIC's node (two reg ranges, the CPU interface mapped, not emulated) is
+ * written by guest_dt_arm.c. */
+static const struct board_slot virt_slots[] = {
+    /* type      base               size              irq             node       compatible */
+    { "gicd",    GUEST_GICD_IPA,    GICD_SIZE,        -1,             NULL,      NULL, 0,
+      VM_F_DEVICES | VM_F_IRQS },
+    { "pl011",   GUEST_PL011_IPA,   UART_REGION_SIZE, IRQ_GUEST_UART, "pl011",   "arm,pl011\0arm,primecell",
+      sizeof("arm,pl011\0arm,primecell"), VM_F_DEVICES },
+    { "testdev", GUEST_TESTDEV_IPA, TESTDEV_SIZE,     -1,             "testdev", "minivmm,testdev", 0,
+      VM_F_DEVICES },
+};
+
+const struct board arch_board = { "virt", virt_slots, ARRAY_SIZE(virt_slots) };
+
+/* Devices need stage 2 (lab 2): only then does a guest access to their
+ * addresses fault into the VMM instead of reaching the board's own hardware.
+ * Interrupts need devices (the distributor is one). */
+uint32_t arch_vm_features(void)
+{
+    if (!lab2_stage2_enabled) {
+        printk("minivmm: stage 2 is off (lab 2, 'Task 3: turning stage 2 on'): "
+               "the guest sees host physical memory\n");
+        printk("minivmm: no devices for the guest (%s)\n",
+               lab3_mmio_enabled ? "stage 2 is off: lab 2" : "lab 3, 'Task 1: the MMIO path'");
+        return 0;
+    }
+    if (!lab3_mmio_enabled) {
+        printk("minivmm: no devices for the guest (lab 3, 'Task 1: the MMIO path')\n");
+        return VM_F_STAGE2;
+    }
+    if (!lab4_vgic_enabled) {
+        printk("minivmm: no interrupts for the guest (lab 4, 'Task 1: the distributor')\n");
+        return VM_F_STAGE2 | VM_F_DEVICES;
+    }
+    return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS;
+}
+
+/* A device's line into the guest's distributor (lab 4). */
+static void vgic_line(void *ctx, unsigned irq, bool level)
+{
+    struct vm *vm = ctx;
+    vgic_set_level(&vm->arch.vgic, irq, level);
+    vm->arch.vgic_dirty = true;
+}
+
+struct irq_line arch_irq_line(struct vm *vm, unsigned irq)
+{
+    if (!vm_has(vm, VM_F_IRQS))
+        return (struct irq_line){ NULL, NULL, irq };
+    return (struct irq_line){ vgic_line, vm, irq };
+}
+
+void arch_vm_reset(struct vm *vm)
+{
+    decode_cache_init(&vm->arch.dcache, vm->decode_cache);
+}
+
+/* The exit statistics' lab 3 part. */
+static void print_mmio_stats(const struct vm *vm)
+{
+    const struct mmio_emul_stats *s = &vm->arch.mmio_stats;
+    const struct decode_cache *c = &vm->arch.dcache;
+    printk("minivmm: MMIO: %llu by syndrome, %llu decoded, %llu refused\n",
+           (unsigned long long)s->isv, (unsigned long long)s->decoded,
+           (unsigned long long)s->refused);
+    if (!c->enabled)
+        printk("minivmm: decode cache off\n");
+    else
+        printk("minivmm: decode cache: %llu hits, %llu misses (%llu%% hits)\n",
+               (unsigned long long)c->hits, (unsigned long long)c->misses,
+               (unsigned long long)(c->hits + c->misses ? 100 * c->hits / (c->hits + c->misses) : 0));
+    mmio_print_stats(&vm->mmio);
+}
+
+/* What the exit counts do not show: how device accesses and set/way
+ * maintenance (both inside their exit classes) were handled. */
+void arch_print_stats(const struct vm *vm)
+{
+    cache_sw_print_stats(&vm->arch.cache_sw);
+    if (vm_has(vm, VM_F_DEVICES))
+        print_mmio_stats(vm);
+}

@@ -1,0 +1,61 @@
+/* The ARM vCPU's snapshot section: registers, trapped-CP15 view, the guest's own CP15 registers and its virtual timer. */
+#include <minivmm/arch.h>
+#include <minivmm/snapshot.h>
+#include <minivmm/vm.h>
+#include <arch/traps.h>
+
+_Static_assert(sizeof(struct arm_regs) % 4 == 0, "arm_regs is a run of words");
+_Static_assert(sizeof(struct cp15_view) % 4 == 0, "cp15_view is a run of words");
+_Static_assert(G_CP15_COUNT <= 32, "cp15_live is too small");
+
+/* The modes a guest may run in: never Hyp, whatever a snapshot file says
+ * (an eret to Hyp mode would run the guest with the VMM's privilege). */
+static bool guest_mode_ok(uint32_t cpsr)
+{
+    switch (cpsr & PSR_MODE_MASK) {
+    case PSR_MODE_USR: case PSR_MODE_FIQ: case PSR_MODE_IRQ: case PSR_MODE_SVC:
+    case PSR_MODE_ABT: case PSR_MODE_UND: case PSR_MODE_SYS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void cpu_to_memory(struct arch_vcpu *a)
+{
+    for (int i = 0; i < G_CP15_COUNT; i++)
+        a->cp15_live[i] = guest_cp15_read((enum guest_cp15)i);
+    guest_vtimer_read(&a->vtimer);
+}
+
+static void memory_to_cpu(const struct arch_vcpu *a)
+{
+    for (int i = 0; i < G_CP15_COUNT; i++)
+        guest_cp15_write((enum guest_cp15)i, a->cp15_live[i]);
+    guest_vtimer_write(&a->vtimer);
+}
+
+void arch_vcpu_snapshot(struct vcpu *v, struct snap *s)
+{
+    struct arch_vcpu *a = &v->arch;
+    if (s->dir == SNAP_SAVE)
+        cpu_to_memory(a);
+    snap_u32s(s, (uint32_t *)&a->regs, sizeof(a->regs) / 4);
+    if (!snap_check(s, guest_mode_ok(a->regs.cpsr)))
+        return;
+    snap_u32s(s, (uint32_t *)&a->cp15, sizeof(a->cp15) / 4);
+    snap_u32s(s, a->cp15_live, G_CP15_COUNT);
+    snap_u32(s, &a->vtimer.ctl);
+    snap_u64(s, &a->vtimer.cval);
+    snap_u64(s, &a->vtimer.voff);
+    if (s->dir == SNAP_RESTORE && !s->failed)
+        memory_to_cpu(a);
+}
+
+/* Nothing of the ARM VM itself is saved: stage 2 is rebuilt from the memory
+ * layout, the vGIC is a device with its own section. */
+void arch_vm_snapshot(struct vm *vm, struct snap *s)
+{
+    (void)vm;
+    (void)s;
+}

@@ -1,0 +1,52 @@
+/* The test hypercalls (MV_HC_TEST_*): what only the labs' guest tests call, in a table of their own. */
+#include <minivmm/arch.h>
+#include <minivmm/hypercall.h>
+#include <minivmm/hypercall_abi.h>
+#include <minivmm/vm.h>
+
+static uint32_t hc_test_inject(struct vcpu *v)
+{
+    if (arch_inject_fault(v, vcpu_hc_arg(v, 1), vcpu_hc_arg(v, 2), vcpu_hc_arg(v, 3)))
+        return (uint32_t)MV_HC_EINVAL;
+    return MV_HC_OK; /* the guest's handler sees r0 = 0 */
+}
+
+static uint32_t hc_test_translate(struct vcpu *v)
+{
+    uint32_t pa;
+    if (arch_test_translate(v->vm, vcpu_hc_arg(v, 1), &pa))
+        return (uint32_t)MV_HC_EFAULT;
+    return pa;
+}
+
+static uint32_t hc_test_read_pa(struct vcpu *v)
+{
+    uint32_t value;
+    if (arch_test_read_pa(vcpu_hc_arg(v, 1), &value))
+        return (uint32_t)MV_HC_EINVAL;
+    return value;
+}
+
+static uint32_t hc_test_mmio_stat(struct vcpu *v)
+{
+    uint32_t value;
+    if (arch_test_mmio_stat(v->vm, vcpu_hc_arg(v, 1), &value))
+        return (uint32_t)MV_HC_EINVAL;
+    return value;
+}
+
+/* Indexed by function number - MV_HC_TEST_FIRST. */
+static const hc_fn test_hypercalls[] = {
+    [MV_HC_TEST_INJECT - MV_HC_TEST_FIRST] = hc_test_inject,
+    [MV_HC_TEST_TRANSLATE - MV_HC_TEST_FIRST] = hc_test_translate,
+    [MV_HC_TEST_READ_PA - MV_HC_TEST_FIRST] = hc_test_read_pa,
+    [MV_HC_TEST_MMIO_STAT - MV_HC_TEST_FIRST] = hc_test_mmio_stat,
+};
+_Static_assert(ARRAY_SIZE(test_hypercalls) == MV_HC_COUNT - (MV_HC_TEST_FIRST - MV_HC_BASE),
+               "every test hypercall has an entry");
+
+hc_fn test_hypercall(uint32_t nr)
+{
+    uint32_t idx = nr - MV_HC_TEST_FIRST; /* wraps to a huge value below the first */
+    return idx < ARRAY_SIZE(test_hypercalls) ? test_hypercalls[idx] : NULL;
+}

@@ -1,0 +1,173 @@
+/* The whole VM as snapshot sections: the VM, its vCPU and every device, saved in one pass and restored with every section checked. */
+#include <minivmm/alloc.h>
+#include <minivmm/arch.h>
+#include <minivmm/console.h>
+#include <minivmm/panic.h>
+#include <minivmm/string.h>
+#include <minivmm/vm_snapshot.h>
+
+/* The VM's own fields. RAM size and features must match: a snapshot of
+ * another machine is refused, not squeezed into this one. */
+static void vm_snap(void *obj, struct snap *s)
+{
+    struct vm *vm = obj;
+    uint32_t ram_ipa = vm->ram_ipa, ram_size = vm->ram_size, features = vm->features;
+    snap_u32(s, &ram_ipa);
+    snap_u32(s, &ram_size);
+    snap_u32(s, &features);
+    if (!snap_check(s, ram_ipa == vm->ram_ipa && ram_size == vm->ram_size && features == vm->features))
+        return;
+    snap_u32(s, &vm->entry);
+    snap_u32(s, &vm->dtb_ipa);
+    snap_u32(s, &vm->initrd_ipa);
+    snap_bool(s, &vm->reset_requested);
+    arch_vm_snapshot(vm, s);
+}
+
+/* A vCPU: the port's registers, and the exit counts (the guest can read them, lab 0). */
+static void vcpu_snap(void *obj, struct snap *s)
+{
+    struct vcpu *v = obj;
+    arch_vcpu_snapshot(v, s);
+    for (unsigned i = 0; i < ARCH_EXIT_CLASSES; i++)
+        snap_u64(s, &v->stats.count[i]);
+    snap_u64(s, &v->stats.irqs);
+    snap_u64(s, &v->stats.total);
+}
+
+static void device_snap(void *obj, struct snap *s)
+{
+    struct device *d = obj;
+    d->type->snapshot(d->state, s);
+}
+
+int vm_snapshot_save(struct vm *vm, struct snap_writer *w)
+{
+    int err = snap_write_section(w, "vm", VM_SNAP_VERSION, vm_snap, vm);
+    err |= snap_write_section(w, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu);
+    for (unsigned i = 0; i < vm->ndevices && !err; i++) {
+        struct device *d = &vm->devices[i];
+        err |= snap_write_section(w, d->type->name, d->type->snap_version, device_snap, d);
+    }
+    return err ? -1 : 0;
+}
+
+/* What owns a section, its version and how to put it back to reset. */
+struct owner {
+    uint32_t version;
+    snap_fn fn;
+    void *obj;
+    int index; /* -2 the VM, -1 the vCPU, else a device */
+};
+
+static bool find_owner(struct vm *vm, const char *name, struct owner *o)
+{
+    if (!strcmp(name, "vm")) {
+        *o = (struct owner){ VM_SNAP_VERSION, vm_snap, vm, -2 };
+        return true;
+    }
+    if (!strcmp(name, "vcpu0")) {
+        *o = (struct owner){ ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1 };
+        return true;
+    }
+    for (unsigned i = 0; i < vm->ndevices; i++)
+        if (!strcmp(name, vm->devices[i].type->name)) {
+            *o = (struct owner){ vm->devices[i].type->snap_version, device_snap, &vm->devices[i], (int)i };
+            return true;
+        }
+    return false;
+}
+
+/* A section that failed: its owner goes back to reset (the VM's own
+ * fields to what they were: they are checked before anything is written). */
+static void reset_owner(struct vm *vm, const struct owner *o, const struct vm *before)
+{
+    if (o->index >= 0) {
+        struct device *d = &vm->devices[o->index];
+        d->type->reset(d);
+    } else if (o->index == -1) {
+        arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);
+    } else {
+        vm->entry = before->entry;
+        vm->dtb_ipa = before->dtb_ipa;
+        vm->initrd_ipa = before->initrd_ipa;
+        vm->reset_requested = before->reset_requested;
+    }
+}
+
+/* Every owner must have had its section: one bit each (the VM, the vCPU, the devices). */
+static int check_all_seen(const struct vm *vm, const uint8_t *seen, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < vm->ndevices + 2; i++) {
+        if (seen[i])
+            continue;
+        const char *name = i == 0 ? "vm" : i == 1 ? "vcpu0" : vm->devices[i - 2].type->name;
+        mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", name);
+        return -1;
+    }
+    return 0;
+}
+
+int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err, size_t errlen)
+{
+    struct snap_reader r;
+    struct snap_section sec;
+    uint8_t seen[64] = { 0 };
+    const struct vm before = *vm;
+    int more;
+    if (vm->ndevices + 2 > sizeof(seen)) {
+        mv_snprintf(err, errlen, "too many devices (%u) for a snapshot", vm->ndevices);
+        return -1;
+    }
+    snap_reader_init(&r, buf, len);
+    while ((more = snap_next_section(&r, &sec, err, errlen)) == 1) {
+        struct owner o;
+        if (!find_owner(vm, sec.name, &o)) {
+            mv_snprintf(err, errlen, "section '%s': no such device or state in this VM", sec.name);
+            return -1;
+        }
+        if (seen[o.index + 2]++) {
+            mv_snprintf(err, errlen, "section '%s' appears twice", sec.name);
+            return -1;
+        }
+        if (snap_restore_section(&sec, o.version, o.fn, o.obj, err, errlen)) {
+            reset_owner(vm, &o, &before);
+            return -1;
+        }
+    }
+    return more < 0 ? -1 : check_all_seen(vm, seen, err, errlen);
+}
+
+#define SELFTEST_BUF (64u << 10)
+
+/* Save into a fresh buffer, or stop minivmm: the test cannot go on without it. */
+static uint8_t *save_or_die(struct vm *vm, uint32_t *len)
+{
+    struct snap_writer w;
+    uint8_t *buf = mv_malloc(SELFTEST_BUF);
+    if (!buf)
+        panic("snapshot test: no memory for %u bytes", SELFTEST_BUF);
+    snap_writer_init(&w, buf, SELFTEST_BUF);
+    if (vm_snapshot_save(vm, &w))
+        panic("snapshot test: the VM's sections do not fit in %u bytes", SELFTEST_BUF);
+    *len = w.len;
+    return buf;
+}
+
+void vm_snapshot_selftest(struct vm *vm)
+{
+    char err[160];
+    uint32_t len, len2;
+    uint8_t *first = save_or_die(vm, &len);
+    vm_reset_devices(vm); /* everything back to power-on, so that only the restore can bring it back */
+    arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);
+    if (vm_snapshot_restore(vm, first, len, err, sizeof(err)))
+        panic("snapshot test: restore failed: %s", err);
+    uint8_t *second = save_or_die(vm, &len2);
+    if (len2 != len || memcmp(first, second, len))
+        panic("snapshot test: the state saved after the restore differs from the state restored");
+    printk("minivmm: snapshot test at exit %llu: %u sections, %u bytes saved, restored and saved again: "
+           "identical\n", (unsigned long long)vm->snapshot_test_at, vm->ndevices + 2, len);
+    mv_free(first);
+    mv_free(second);
+}
