@@ -60,22 +60,44 @@ struct owner {
     int index; /* -2 the VM, -1 the vCPU, else a device */
 };
 
-static bool find_owner(struct vm *vm, const char *name, struct owner *o)
+static struct owner owner_at(struct vm *vm, int index)
+{
+    if (index == -2)
+        return (struct owner){ VM_SNAP_VERSION, vm_snap, vm, -2 };
+    if (index == -1)
+        return (struct owner){ ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1 };
+    struct device *d = &vm->devices[index];
+    return (struct owner){ d->type->snap_version, device_snap, d, index };
+}
+
+/* The owner of the section called name. Devices of one type have sections of
+ * one name, saved in device order: the n-th restores the n-th device (the
+ * first one not seen yet; once all are, the first, which then appears twice). */
+static bool find_owner(struct vm *vm, const char *name, const uint8_t *seen, struct owner *o)
 {
     if (!strcmp(name, "vm")) {
-        *o = (struct owner){ VM_SNAP_VERSION, vm_snap, vm, -2 };
+        *o = owner_at(vm, -2);
         return true;
     }
     if (!strcmp(name, "vcpu0")) {
-        *o = (struct owner){ ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1 };
+        *o = owner_at(vm, -1);
         return true;
     }
-    for (unsigned i = 0; i < vm->ndevices; i++)
-        if (!strcmp(name, vm->devices[i].type->name)) {
-            *o = (struct owner){ vm->devices[i].type->snap_version, device_snap, &vm->devices[i], (int)i };
+    int first = -1;
+    for (unsigned i = 0; i < vm->ndevices; i++) {
+        if (strcmp(name, vm->devices[i].type->name))
+            continue;
+        if (!seen[i + 2]) {
+            *o = owner_at(vm, (int)i);
             return true;
         }
-    return false;
+        if (first < 0)
+            first = (int)i;
+    }
+    if (first < 0)
+        return false;
+    *o = owner_at(vm, first);
+    return true;
 }
 
 /* A section that failed: its owner goes back to reset (the VM's own
@@ -95,17 +117,23 @@ static void reset_owner(struct vm *vm, const struct owner *o, const struct vm *b
     }
 }
 
-/* Every owner must have had its section: one bit each (the VM, the vCPU, the devices). */
-static int check_all_seen(const struct vm *vm, const uint8_t *seen, char *err, size_t errlen)
+/* Every owner must have had its section: one bit each (the VM, the vCPU, the
+ * devices). Those that had none go back to reset; the message names the first. */
+static int check_all_seen(struct vm *vm, const uint8_t *seen, const struct vm *before, char *err, size_t errlen)
 {
+    int rc = 0;
     for (unsigned i = 0; i < vm->ndevices + 2; i++) {
         if (seen[i])
             continue;
-        const char *name = i == 0 ? "vm" : i == 1 ? "vcpu0" : vm->devices[i - 2].type->name;
-        mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", name);
-        return -1;
+        if (!rc) {
+            const char *name = i == 0 ? "vm" : i == 1 ? "vcpu0" : vm->devices[i - 2].type->name;
+            mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", name);
+        }
+        struct owner o = owner_at(vm, (int)i - 2);
+        reset_owner(vm, &o, before);
+        rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err, size_t errlen)
@@ -122,12 +150,13 @@ int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err,
     snap_reader_init(&r, buf, len);
     while ((more = snap_next_section(&r, &sec, err, errlen)) == 1) {
         struct owner o;
-        if (!find_owner(vm, sec.name, &o)) {
+        if (!find_owner(vm, sec.name, seen, &o)) {
             mv_snprintf(err, errlen, "section '%s': no such device or state in this VM", sec.name);
             return -1;
         }
         if (seen[o.index + 2]++) {
             mv_snprintf(err, errlen, "section '%s' appears twice", sec.name);
+            reset_owner(vm, &o, &before);
             return -1;
         }
         if (snap_restore_section(&sec, o.version, o.fn, o.obj, err, errlen)) {
@@ -135,7 +164,7 @@ int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err,
             return -1;
         }
     }
-    return more < 0 ? -1 : check_all_seen(vm, seen, err, errlen);
+    return more < 0 ? -1 : check_all_seen(vm, seen, &before, err, errlen);
 }
 
 #define SELFTEST_BUF (64u << 10)
