@@ -10,8 +10,7 @@ static uint32_t be32(const void *p)
 
 /* Walk the structure block, calling visit(node name, property name, value, arg)
  * for each property of each node at depth 2 (the root's children) until it returns true. */
-typedef bool (*fdt_visit)(const char *node, const char *prop, const uint8_t *val, uint32_t len,
-                          void *arg);
+typedef bool (*fdt_visit)(const char *node, const char *prop, const uint8_t *val, uint32_t len, void *arg);
 
 static bool fdt_walk(const void *dtb, fdt_visit visit, void *arg)
 {
@@ -44,8 +43,7 @@ static bool fdt_walk(const void *dtb, fdt_visit visit, void *arg)
     return false;
 }
 
-static bool find_bootargs(const char *node, const char *prop, const uint8_t *val, uint32_t len,
-                          void *arg)
+static bool find_bootargs(const char *node, const char *prop, const uint8_t *val, uint32_t len, void *arg)
 {
     (void)len;
     if (strcmp(node, "chosen") || strcmp(prop, "bootargs"))
@@ -64,12 +62,11 @@ const char *fdt_bootargs(const void *dtb)
 /* minivmm writes "compatible" before "reg" in each device node. */
 struct find_dev {
     const char *compatible;
-    const char *node;   /* the node whose compatible matched */
+    const char *node; /* the node whose compatible matched */
     uint32_t base;
 };
 
-static bool find_device(const char *node, const char *prop, const uint8_t *val, uint32_t len,
-                        void *arg)
+static bool find_device(const char *node, const char *prop, const uint8_t *val, uint32_t len, void *arg)
 {
     struct find_dev *f = arg;
     if (!strcmp(prop, "compatible") && !strcmp((const char *)val, f->compatible))
@@ -83,7 +80,7 @@ static bool find_device(const char *node, const char *prop, const uint8_t *val, 
 
 uint32_t fdt_device(const void *dtb, const char *compatible)
 {
-    struct find_dev f = { compatible, NULL, 0 };
+    struct find_dev f = {compatible, NULL, 0};
     fdt_walk(dtb, find_device, &f);
     return f.base;
 }

@@ -49,7 +49,4 @@ void gic_enable(unsigned id, uint8_t priority, irq_handler h)
     mmio_write32(gicd_base + GICD_ISENABLER + 4 * (id / 32), 1u << (id % 32));
 }
 
-void gic_disable(unsigned id)
-{
-    mmio_write32(gicd_base + GICD_ICENABLER + 4 * (id / 32), 1u << (id % 32));
-}
+void gic_disable(unsigned id) { mmio_write32(gicd_base + GICD_ICENABLER + 4 * (id / 32), 1u << (id % 32)); }

@@ -11,10 +11,7 @@ static inline uint32_t hvc3(uint32_t fn, uint32_t a1, uint32_t a2, uint32_t a3)
     register uint32_t r1 __asm__("r1") = a1;
     register uint32_t r2 __asm__("r2") = a2;
     register uint32_t r3 __asm__("r3") = a3;
-    __asm__ volatile(".arch_extension virt\n\thvc #0"
-                     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
-                     :
-                     : "memory");
+    __asm__ volatile(".arch_extension virt\n\thvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
     return r0;
 }
 

@@ -33,7 +33,7 @@ void rng_seed(uint32_t seed);
 uint32_t rng(void);
 
 /* The PL011 driver (uart.c): the console once the VMM has a UART (lab 3). */
-extern uint32_t uart_base;           /* 0 while there is none */
+extern uint32_t uart_base; /* 0 while there is none */
 void uart_init(uint32_t base);
 void uart_putc(char c);
 /* The next received character, or -1 after polls polls of FR found none. */
@@ -52,7 +52,6 @@ uint32_t nonce_value(void);
         }                                \
     } while (0)
 
-
 /* A program tinykernel can run, chosen with the boot argument run=<name>. */
 struct program {
     const char *name;
@@ -63,9 +62,9 @@ struct program {
 /* Define a program: PROGRAM(id, "name", "what it does") { body }. Programs
  * collect themselves in the .programs section, so a file added to programs/
  * (or kept out of the student handout, like hidden tests) needs no table edit. */
-#define PROGRAM(id, name, what)                                                        \
-    static int id##_main(void);                                                        \
-    static const struct program id##_program                                           \
+#define PROGRAM(id, name, what)                                                            \
+    static int id##_main(void);                                                            \
+    static const struct program id##_program                                               \
         __attribute__((section(".programs"), used, aligned(4))) = {name, what, id##_main}; \
     static int id##_main(void)
 
@@ -74,7 +73,7 @@ extern const struct program __programs_start[], __programs_end[];
 /* Exception frame built by start.S. */
 struct trap_frame {
     uint32_t r[13];
-    uint32_t lr;   /* return address as the CPU gave it */
+    uint32_t lr; /* return address as the CPU gave it */
     uint32_t spsr;
 };
 /* Optional hook for tests that expect an exception: returns the resume address, or 0 if not handled. */

@@ -76,8 +76,8 @@ void kmain(const void *dtb)
 
 uint32_t (*volatile trap_hook)(int kind, struct trap_frame *f);
 
-static const char *const trap_names[] = {"reset", "undefined instruction", "SVC", "prefetch abort",
-                                         "data abort", "unused", "IRQ", "FIQ"};
+static const char *const trap_names[] = {
+    "reset", "undefined instruction", "SVC", "prefetch abort", "data abort", "unused", "IRQ", "FIQ"};
 
 /* Called by start.S for every exception; returns where to resume. */
 uint32_t trap_entry(int kind, struct trap_frame *f)
@@ -87,7 +87,7 @@ uint32_t trap_entry(int kind, struct trap_frame *f)
         if (resume)
             return resume;
     }
-    kprintf("tinykernel: unexpected %s exception, lr %#x spsr %#x\n", trap_names[kind & 7],
-            (unsigned)f->lr, (unsigned)f->spsr);
+    kprintf("tinykernel: unexpected %s exception, lr %#x spsr %#x\n", trap_names[kind & 7], (unsigned)f->lr,
+            (unsigned)f->spsr);
     poweroff(3);
 }

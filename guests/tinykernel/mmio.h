@@ -9,17 +9,17 @@
 
 #include <stdint.h>
 
-#define TK_LOAD(name, insn)                                                        \
-    static inline uint32_t name(uint32_t addr) /* zero- or sign-extended as insn does */                                           \
+#define TK_LOAD(name, insn)                                                              \
+    static inline uint32_t name(uint32_t addr) /* zero- or sign-extended as insn does */ \
     {                                                                                    \
         uint32_t v;                                                                      \
-        __asm__ volatile(insn " %0, [%1]" : "=r"(v) : "r"(addr) : "memory");            \
+        __asm__ volatile(insn " %0, [%1]" : "=r"(v) : "r"(addr) : "memory");             \
         return v;                                                                        \
     }
-#define TK_STORE(name, insn)                                                             \
-    static inline void name(uint32_t addr, uint32_t v)                                   \
-    {                                                                                    \
-        __asm__ volatile(insn " %0, [%1]" ::"r"(v), "r"(addr) : "memory");              \
+#define TK_STORE(name, insn)                                               \
+    static inline void name(uint32_t addr, uint32_t v)                     \
+    {                                                                      \
+        __asm__ volatile(insn " %0, [%1]" ::"r"(v), "r"(addr) : "memory"); \
     }
 
 TK_LOAD(mmio_read32, "ldr")

@@ -3,10 +3,7 @@
 
 static uint32_t state = 1;
 
-void rng_seed(uint32_t seed)
-{
-    state = seed | 1; /* xorshift never leaves zero */
-}
+void rng_seed(uint32_t seed) { state = seed | 1; /* xorshift never leaves zero */ }
 
 uint32_t rng(void)
 {

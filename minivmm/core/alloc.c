@@ -9,7 +9,7 @@ struct block {
     struct block *next; /* next free block (free blocks only) */
 };
 
-#define HDR ALIGN_UP(sizeof(struct block), (size_t)8)
+#define HDR       ALIGN_UP(sizeof(struct block), (size_t)8)
 #define MIN_BLOCK (HDR + 8)
 
 static struct block *free_list;

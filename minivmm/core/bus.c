@@ -49,14 +49,14 @@ int bus_add(struct bus *b, uint32_t base, uint32_t size, const struct bus_ops *o
 {
     if (!ops || !ops->access)
         return -1;
-    return add_region(b, &(struct bus_region){ .base = base, .size = size, .ops = ops, .dev = dev });
+    return add_region(b, &(struct bus_region){.base = base, .size = size, .ops = ops, .dev = dev});
 }
 
 int mmio_register(struct mmio_bus *bus, uint32_t base, uint32_t size, const struct mmio_ops *ops, void *dev)
 {
     if (!ops)
         return -1;
-    return add_region(&bus->bus, &(struct bus_region){ .base = base, .size = size, .rw = ops, .dev = dev });
+    return add_region(&bus->bus, &(struct bus_region){.base = base, .size = size, .rw = ops, .dev = dev});
 }
 
 static struct bus_region *region_at(struct bus *b, uint32_t base)
@@ -90,7 +90,8 @@ int bus_move(struct bus *b, uint32_t old_base, uint32_t new_base)
 
 /* A linear search: a VM has a handful of devices, and the last one hit is
  * almost always the next one, so it is tried first. */
-static inline __attribute__((always_inline)) struct bus_region *find(struct bus *b, uint32_t addr, uint32_t len)
+static inline __attribute__((always_inline)) struct bus_region *find(struct bus *b, uint32_t addr,
+                                                                     uint32_t len)
 {
     if (!len || addr + len < addr)
         return NULL;
@@ -110,7 +111,8 @@ struct bus_region *bus_find(struct bus *b, uint32_t addr, uint32_t len)
 }
 
 /* Inline in the three callers: every emulated access comes through here. */
-static inline __attribute__((always_inline)) enum bus_result access(struct bus *b, uint32_t addr, struct bus_req *req)
+static inline __attribute__((always_inline)) enum bus_result access(struct bus *b, uint32_t addr,
+                                                                    struct bus_req *req)
 {
     unsigned w = req->width;
     if (w != 1 && w != 2 && w != 4)
@@ -135,7 +137,7 @@ enum bus_result bus_access(struct bus *b, uint32_t addr, struct bus_req *req)
 
 bool mmio_bus_read(struct mmio_bus *bus, uint32_t ipa, unsigned width, uint32_t *val)
 {
-    struct bus_req req = { .width = (uint8_t)width, .write = false };
+    struct bus_req req = {.width = (uint8_t)width, .write = false};
     if (width > 4 || access(&bus->bus, ipa, &req) != BUS_OK)
         return false;
     *val = req.val;
@@ -144,7 +146,7 @@ bool mmio_bus_read(struct mmio_bus *bus, uint32_t ipa, unsigned width, uint32_t 
 
 bool mmio_bus_write(struct mmio_bus *bus, uint32_t ipa, unsigned width, uint32_t val)
 {
-    struct bus_req req = { .width = (uint8_t)width, .write = true, .val = val };
+    struct bus_req req = {.width = (uint8_t)width, .write = true, .val = val};
     return width <= 4 && access(&bus->bus, ipa, &req) == BUS_OK;
 }
 
@@ -152,8 +154,8 @@ void bus_print_stats(const struct bus *b, const char *prefix)
 {
     for (unsigned i = 0; i < b->count; i++) {
         const struct bus_region *r = &b->regions[i];
-        printk("%s%-12s %08x-%08x: %llu reads, %llu writes\n", prefix, r->rw ? r->rw->name : r->ops->name, r->base,
-               r->base + r->size - 1, (unsigned long long)r->reads, (unsigned long long)r->writes);
+        printk("%s%-12s %08x-%08x: %llu reads, %llu writes\n", prefix, r->rw ? r->rw->name : r->ops->name,
+               r->base, r->base + r->size - 1, (unsigned long long)r->reads, (unsigned long long)r->writes);
     }
 }
 

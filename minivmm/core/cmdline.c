@@ -6,7 +6,7 @@
 
 struct option {
     const char *key;
-    const char *values;   /* shown in the usage text */
+    const char *values; /* shown in the usage text */
     const char *help;
     /* Apply value v; returns 0, or -1 if v is not valid for this option. */
     int (*apply)(struct vmm_options *o, const char *v);
@@ -88,9 +88,18 @@ static int set_path(char *field, const char *v)
     return 0;
 }
 
-static int opt_initrd(struct vmm_options *o, const char *v) { return set_path(o->initrd, v); }
-static int opt_dtb(struct vmm_options *o, const char *v) { return set_path(o->dtb, v); }
-static int opt_dtb_out(struct vmm_options *o, const char *v) { return set_path(o->dtb_out, v); }
+static int opt_initrd(struct vmm_options *o, const char *v)
+{
+    return set_path(o->initrd, v);
+}
+static int opt_dtb(struct vmm_options *o, const char *v)
+{
+    return set_path(o->dtb, v);
+}
+static int opt_dtb_out(struct vmm_options *o, const char *v)
+{
+    return set_path(o->dtb_out, v);
+}
 
 static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
@@ -98,8 +107,10 @@ static const struct option options[] = {
     {"mem", "1-128", "guest RAM in MiB (default 64)", opt_mem},
     {"dcache", "on|off", "cache decoded MMIO instructions (lab 3, default on)", opt_dcache},
     {"initrd", "<path>", "an initramfs for a Linux guest (a host file)", opt_initrd},
-    {"dtb", "<path>", "the guest's device tree (a DTB whose memory is guest RAM) instead of minivmm's", opt_dtb},
-    {"dtb-out", "<path>", "write the guest's device tree to this host file (dtc -I dtb reads it)", opt_dtb_out},
+    {"dtb", "<path>", "the guest's device tree (a DTB whose memory is guest RAM) instead of minivmm's",
+     opt_dtb},
+    {"dtb-out", "<path>", "write the guest's device tree to this host file (dtc -I dtb reads it)",
+     opt_dtb_out},
     {"snapshot-test", "<exit>", "at that exit, save the VM, reset it, restore it and check (a self-test)",
      opt_snapshot_test},
 };
@@ -174,8 +185,7 @@ static int copy_guest_args(const char *p, struct vmm_options *o, char *err, size
     while (next_word(&p, word, sizeof(word), &too_long)) {
         size_t n = strlen(word);
         if (too_long || used + n + (used ? 1 : 0) >= sizeof(o->guest_args)) {
-            mv_snprintf(err, errlen, "guest boot arguments longer than %d bytes",
-                        CMDLINE_ARGS_MAX - 1);
+            mv_snprintf(err, errlen, "guest boot arguments longer than %d bytes", CMDLINE_ARGS_MAX - 1);
             return -1;
         }
         if (used)

@@ -35,7 +35,7 @@ static int create_one(struct vm *vm, const struct board_slot *slot, char *err, s
         return -1;
     }
     struct device *d = &vm->devices[vm->ndevices];
-    *d = (struct device){ .type = t, .slot = slot, .vm = vm };
+    *d = (struct device){.type = t, .slot = slot, .vm = vm};
     if (slot->irq >= 0)
         d->irq = arch_irq_line(vm, (unsigned)slot->irq);
     d->state = t->create(d);

@@ -3,12 +3,12 @@
 #include <minivmm/elf.h>
 #include <minivmm/string.h>
 
-#define EI_NIDENT 16
-#define ELFCLASS32 1
+#define EI_NIDENT   16
+#define ELFCLASS32  1
 #define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define EM_ARM 40
-#define PT_LOAD 1
+#define ET_EXEC     2
+#define EM_ARM      40
+#define PT_LOAD     1
 
 struct elf32_ehdr {
     uint8_t e_ident[EI_NIDENT];
@@ -21,10 +21,10 @@ struct elf32_phdr {
     uint32_t p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align;
 };
 
-#define FAIL(...)                                    \
-    do {                                             \
-        mv_snprintf(err, errlen, __VA_ARGS__);       \
-        return -1;                                   \
+#define FAIL(...)                              \
+    do {                                       \
+        mv_snprintf(err, errlen, __VA_ARGS__); \
+        return -1;                             \
     } while (0)
 
 bool elf_detect(const uint8_t *img, size_t len)
@@ -32,8 +32,7 @@ bool elf_detect(const uint8_t *img, size_t len)
     return len >= 4 && !memcmp(img, "\177ELF", 4);
 }
 
-static int check_header(const uint8_t *img, size_t len, struct elf32_ehdr *h, char *err,
-                        size_t errlen)
+static int check_header(const uint8_t *img, size_t len, struct elf32_ehdr *h, char *err, size_t errlen)
 {
     if (len < sizeof(*h))
         FAIL("truncated: %zu bytes is shorter than an ELF header", len);
@@ -58,8 +57,8 @@ static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
     return a0 < b1 && b0 < a1;
 }
 
-static int check_segment(const struct elf32_phdr *p, int i, size_t len, const struct elf_target *t,
-                         char *err, size_t errlen)
+static int check_segment(const struct elf32_phdr *p, int i, size_t len, const struct elf_target *t, char *err,
+                         size_t errlen)
 {
     uint64_t start = p->p_paddr, end = start + p->p_memsz;
     if (p->p_filesz > p->p_memsz)
@@ -68,17 +67,16 @@ static int check_segment(const struct elf32_phdr *p, int i, size_t len, const st
         FAIL("truncated: segment %d needs bytes up to %llu of a %zu-byte file", i,
              (unsigned long long)p->p_offset + p->p_filesz, len);
     if (overlaps(start, end, t->vmm_start, t->vmm_end))
-        FAIL("segment %d [%#llx-%#llx) overlaps the VMM at [%#x-%#x)", i,
-             (unsigned long long)start, (unsigned long long)end, t->vmm_start, t->vmm_end);
+        FAIL("segment %d [%#llx-%#llx) overlaps the VMM at [%#x-%#x)", i, (unsigned long long)start,
+             (unsigned long long)end, t->vmm_start, t->vmm_end);
     if (start < t->ram_ipa || end > (uint64_t)t->ram_ipa + t->ram_size)
-        FAIL("segment %d [%#llx-%#llx) does not fit guest RAM [%#x-%#llx)", i,
-             (unsigned long long)start, (unsigned long long)end, t->ram_ipa,
-             (unsigned long long)t->ram_ipa + t->ram_size);
+        FAIL("segment %d [%#llx-%#llx) does not fit guest RAM [%#x-%#llx)", i, (unsigned long long)start,
+             (unsigned long long)end, t->ram_ipa, (unsigned long long)t->ram_ipa + t->ram_size);
     return 0;
 }
 
-int elf_load(const uint8_t *img, size_t len, const struct elf_target *t, uint32_t *entry,
-             char *err, size_t errlen)
+int elf_load(const uint8_t *img, size_t len, const struct elf_target *t, uint32_t *entry, char *err,
+             size_t errlen)
 {
     struct elf32_ehdr h;
     if (check_header(img, len, &h, err, errlen))

@@ -13,7 +13,10 @@ static void be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static uint32_t struct_base(void) { return FDT_HDR_SIZE + FDT_RSVMAP_SIZE; }
+static uint32_t struct_base(void)
+{
+    return FDT_HDR_SIZE + FDT_RSVMAP_SIZE;
+}
 
 static bool room(struct fdt_writer *w, uint32_t n)
 {

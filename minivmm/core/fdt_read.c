@@ -5,33 +5,35 @@
 #include <minivmm/fdt_read.h>
 #include <minivmm/string.h>
 
-#define FDT_MAX_DEPTH 16  /* nodes open at once, the root included */
-#define SHOWN_MAX 32      /* characters of a name quoted in a message */
+#define FDT_MAX_DEPTH 16 /* nodes open at once, the root included */
+#define SHOWN_MAX     32 /* characters of a name quoted in a message */
 
 /* Header fields, by their offset. */
+/* clang-format off */
 enum {
     H_MAGIC = 0, H_TOTALSIZE = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSVMAP = 16,
     H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36
 };
+/* clang-format on */
 
 struct reader {
     const uint8_t *b;
-    uint32_t total;                   /* totalsize, once checked against the file */
-    const uint8_t *s;                 /* the structure block */
+    uint32_t total;   /* totalsize, once checked against the file */
+    const uint8_t *s; /* the structure block */
     uint32_t s_off, s_size;
     const char *strings;
     uint32_t strings_size;
-    bool exact_end;                   /* size_dt_struct is known (v17): FDT_END ends the block */
+    bool exact_end; /* size_dt_struct is known (v17): FDT_END ends the block */
     /* The walk. */
-    const struct fdt_visitor *v;      /* NULL while only checking */
-    uint32_t pos;                     /* the next token, from the block's start; pos <= s_size */
-    int depth;                        /* nodes open */
+    const struct fdt_visitor *v; /* NULL while only checking */
+    uint32_t pos;                /* the next token, from the block's start; pos <= s_size */
+    int depth;                   /* nodes open */
     bool root_seen, root_closed;
     const char *names[FDT_MAX_DEPTH]; /* of the open nodes, for messages */
     bool has_subnode[FDT_MAX_DEPTH];  /* the spec puts a node's properties before its subnodes */
     char *err;
     size_t errlen;
-    char shown[2][SHOWN_MAX + 4];     /* names quoted in the message being written */
+    char shown[2][SHOWN_MAX + 4]; /* names quoted in the message being written */
 };
 
 static int fail(struct reader *r, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -84,8 +86,7 @@ static int check_header(struct reader *r, uint32_t len)
 {
     const uint8_t *b = r->b;
     if (len < FDT_HDR_SIZE)
-        return fail(r, "truncated: %u bytes is shorter than a device tree header (%u)", len,
-                    FDT_HDR_SIZE);
+        return fail(r, "truncated: %u bytes is shorter than a device tree header (%u)", len, FDT_HDR_SIZE);
     if (fdt_be32(b + H_MAGIC) != FDT_MAGIC)
         return fail(r, "not a device tree (magic %#x, expected %#x)", fdt_be32(b + H_MAGIC), FDT_MAGIC);
     r->total = fdt_be32(b + H_TOTALSIZE);
@@ -107,8 +108,8 @@ static int check_block(struct reader *r, const char *what, uint32_t off, uint32_
     if (off < FDT_HDR_SIZE)
         return fail(r, "the %s at offset %u overlaps the %u-byte header", what, off, FDT_HDR_SIZE);
     if (off > r->total || size > r->total - off)
-        return fail(r, "the %s (offset %u, %u bytes) is outside the blob (totalsize %u)", what, off,
-                    size, r->total);
+        return fail(r, "the %s (offset %u, %u bytes) is outside the blob (totalsize %u)", what, off, size,
+                    r->total);
     return 0;
 }
 
@@ -151,8 +152,7 @@ static int check_rsvmap(struct reader *r)
         if (!(fdt_be32(e) | fdt_be32(e + 4) | fdt_be32(e + 8) | fdt_be32(e + 12)))
             return 0;
     }
-    return fail(r, "the memory reservation map at offset %u has no (0,0) entry before offset %u",
-                off, end);
+    return fail(r, "the memory reservation map at offset %u has no (0,0) entry before offset %u", off, end);
 }
 
 uint32_t fdt_reservations(const void *blob)
@@ -203,8 +203,7 @@ static int check_place(struct reader *r, uint32_t tok, uint32_t at)
     if (!name)
         return fail(r, "unknown token %#x at offset %u", tok, at);
     if (!r->root_seen && tok != FDT_BEGIN_NODE)
-        return fail(r, "the structure block does not start with the root node (%s at offset %u)",
-                    name, at);
+        return fail(r, "the structure block does not start with the root node (%s at offset %u)", name, at);
     if (r->root_closed && tok == FDT_END_NODE)
         return fail(r, "FDT_END_NODE at offset %u closes no node (the root node is closed)", at);
     if (r->root_closed && tok != FDT_END)
@@ -217,16 +216,18 @@ static int begin_node(struct reader *r, uint32_t at)
     const char *name = (const char *)r->s + r->pos;
     uint32_t n = str_len(r->s + r->pos, r->s_size - r->pos);
     if (n == r->s_size - r->pos)
-        return fail(r, "the name of the node at offset %u is not NUL-terminated inside the "
-                    "structure block", at);
+        return fail(r,
+                    "the name of the node at offset %u is not NUL-terminated inside the "
+                    "structure block",
+                    at);
     if (!skip(r, n + 1))
-        return fail(r, "the name of node '%s' at offset %u runs past the structure block",
-                    show(r, 0, name), at);
+        return fail(r, "the name of node '%s' at offset %u runs past the structure block", show(r, 0, name),
+                    at);
     if (!r->root_seen && n)
         return fail(r, "the root node is named '%s' (it must have an empty name)", show(r, 0, name));
     if (r->depth == FDT_MAX_DEPTH)
-        return fail(r, "node '%s' at offset %u is nested deeper than %d levels", show(r, 0, name),
-                    at, FDT_MAX_DEPTH);
+        return fail(r, "node '%s' at offset %u is nested deeper than %d levels", show(r, 0, name), at,
+                    FDT_MAX_DEPTH);
     if (r->depth)
         r->has_subnode[r->depth - 1] = true;
     r->names[r->depth] = name;
@@ -259,16 +260,20 @@ static int prop(struct reader *r, uint32_t at)
                     r->strings_size);
     const char *name = r->strings + nameoff;
     if (str_len((const uint8_t *)name, r->strings_size - nameoff) == r->strings_size - nameoff)
-        return fail(r, "the property name at strings offset %u is not NUL-terminated inside the "
-                    "strings block", nameoff);
+        return fail(r,
+                    "the property name at strings offset %u is not NUL-terminated inside the "
+                    "strings block",
+                    nameoff);
     int depth = r->depth - 1; /* check_place let it through: a node is open */
     if (r->has_subnode[depth])
         return fail(r, "property '%s' after a subnode in node '%s'", show(r, 0, name),
                     node_name(r, 1, depth));
     const uint8_t *data = r->s + r->pos;
     if (!skip(r, len))
-        return fail(r, "property '%s' of node '%s' (%u bytes at offset %u) runs past the structure "
-                    "block", show(r, 0, name), node_name(r, 1, depth), len, at);
+        return fail(r,
+                    "property '%s' of node '%s' (%u bytes at offset %u) runs past the structure "
+                    "block",
+                    show(r, 0, name), node_name(r, 1, depth), len, at);
     if (r->v && r->v->prop && r->v->prop(r->v->ctx, name, data, len, depth))
         return stopped(r);
     return 0;
@@ -278,11 +283,9 @@ static int prop(struct reader *r, uint32_t at)
 static int end_of_block(struct reader *r, uint32_t at)
 {
     if (r->depth)
-        return fail(r, "node '%s' is not closed (FDT_END at offset %u)",
-                    node_name(r, 0, r->depth - 1), at);
+        return fail(r, "node '%s' is not closed (FDT_END at offset %u)", node_name(r, 0, r->depth - 1), at);
     if (r->exact_end && r->pos != r->s_size)
-        return fail(r, "data after FDT_END (%u bytes at offset %u)", r->s_size - r->pos,
-                    r->s_off + r->pos);
+        return fail(r, "data after FDT_END (%u bytes at offset %u)", r->s_size - r->pos, r->s_off + r->pos);
     return 0;
 }
 
@@ -291,8 +294,7 @@ static int unterminated(struct reader *r)
 {
     uint32_t end = r->s_off + r->s_size;
     if (!r->root_seen)
-        return fail(r, "the structure block (%u bytes at offset %u) has no root node", r->s_size,
-                    r->s_off);
+        return fail(r, "the structure block (%u bytes at offset %u) has no root node", r->s_size, r->s_off);
     if (r->depth)
         return fail(r, "node '%s' is not closed (the structure block ends at offset %u)",
                     node_name(r, 0, r->depth - 1), end);

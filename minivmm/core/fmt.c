@@ -39,8 +39,7 @@ static void put_str(struct out *o, const char *s, const struct spec *sp)
         pad(o, sp->width - (int)n, ' ');
 }
 
-static void put_num(struct out *o, uint64_t v, bool neg, unsigned base, bool upper,
-                    const struct spec *sp)
+static void put_num(struct out *o, uint64_t v, bool neg, unsigned base, bool upper, const struct spec *sp)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -146,7 +145,7 @@ int mv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap0)
         case 'c': put(&o, (char)va_arg(ap, int)); break;
         case '%': put(&o, '%'); break;
         case '\0': f--; break; /* a lone '%' at the end: print nothing more */
-        default: /* unknown conversion: print it as it is, so the bug is visible */
+        default:               /* unknown conversion: print it as it is, so the bug is visible */
             put(&o, '%');
             put(&o, *f);
             break;

@@ -17,12 +17,12 @@
 /* ---- Pass 1: the tree's memory against the VM's RAM. */
 
 struct mem_check {
-    uint32_t addr_cells, size_cells;  /* the root's; the spec's defaults are 2 and 1 */
-    bool is_memory;                   /* the depth-1 node being read has device_type "memory" */
+    uint32_t addr_cells, size_cells; /* the root's; the spec's defaults are 2 and 1 */
+    bool is_memory;                  /* the depth-1 node being read has device_type "memory" */
     const uint8_t *reg;
     uint32_t reg_len;
-    unsigned ranges;                  /* memory ranges seen so far */
-    uint64_t base, size;              /* the first of them */
+    unsigned ranges;     /* memory ranges seen so far */
+    uint64_t base, size; /* the first of them */
     char *err;
     size_t errlen;
 };
@@ -95,20 +95,25 @@ static int check_memory(const struct vm *vm, char *err, size_t errlen)
     }
     uint32_t reserved = fdt_reservations(vm->user_dtb);
     if (reserved) { /* minivmm's writer would drop them, and the guest would use that memory */
-        mv_snprintf(err, errlen, "the device tree (dtb=) reserves memory (%u /memreserve/ entries), "
-                    "which minivmm cannot pass on to the guest: remove them", reserved);
+        mv_snprintf(err, errlen,
+                    "the device tree (dtb=) reserves memory (%u /memreserve/ entries), "
+                    "which minivmm cannot pass on to the guest: remove them",
+                    reserved);
         return -1;
     }
     if (c.ranges == 1 && c.base == vm->ram_ipa && c.size == vm->ram_size)
         return 0;
     if (!c.ranges)
-        mv_snprintf(err, errlen, "the device tree (dtb=) describes no memory (no node with "
-                    "device_type \"memory\"); the guest has %u MiB at %#x", vm->ram_size >> 20, vm->ram_ipa);
+        mv_snprintf(err, errlen,
+                    "the device tree (dtb=) describes no memory (no node with "
+                    "device_type \"memory\"); the guest has %u MiB at %#x",
+                    vm->ram_size >> 20, vm->ram_ipa);
     else
-        mv_snprintf(err, errlen, "the device tree (dtb=) describes %u memory range(s), the first "
-                    "%#llx-%#llx, but guest RAM is %#x-%#x (%u MiB; mem= sets it)", c.ranges,
-                    (unsigned long long)c.base, (unsigned long long)(c.base + c.size - 1), vm->ram_ipa,
-                    vm->ram_ipa + vm->ram_size - 1, vm->ram_size >> 20);
+        mv_snprintf(err, errlen,
+                    "the device tree (dtb=) describes %u memory range(s), the first "
+                    "%#llx-%#llx, but guest RAM is %#x-%#x (%u MiB; mem= sets it)",
+                    c.ranges, (unsigned long long)c.base, (unsigned long long)(c.base + c.size - 1),
+                    vm->ram_ipa, vm->ram_ipa + vm->ram_size - 1, vm->ram_size >> 20);
     return -1;
 }
 

@@ -8,7 +8,6 @@
 #include <minivmm/panic.h>
 #include <minivmm/vm.h>
 
-
 static uint32_t hc_nop(struct vcpu *v)
 {
     (void)v;

@@ -113,8 +113,8 @@ void vmm_main(void)
         printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs from dtb=\n", opt.guest,
                vm->entry, opt.mem_mib, vm->ram_ipa);
     else
-        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest,
-               vm->entry, opt.mem_mib, vm->ram_ipa, vm->bootargs);
+        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest, vm->entry,
+               opt.mem_mib, vm->ram_ipa, vm->bootargs);
     current_vm = vm;
     vcpu_run(&vm->vcpu);
 }

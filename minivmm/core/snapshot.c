@@ -78,12 +78,12 @@ static bool snap_le(struct snap *s, uint64_t *v, unsigned n)
 }
 
 /* The unsigned fields: one visit each, of their size on the wire. */
-#define SNAP_UINT(fn, type, n)                 \
-    void fn(struct snap *s, type *v)           \
-    {                                          \
-        uint64_t x = *v;                       \
-        if (snap_le(s, &x, n))                 \
-            *v = (type)x;                      \
+#define SNAP_UINT(fn, type, n)       \
+    void fn(struct snap *s, type *v) \
+    {                                \
+        uint64_t x = *v;             \
+        if (snap_le(s, &x, n))       \
+            *v = (type)x;            \
     }
 SNAP_UINT(snap_u8, uint8_t, 1)
 SNAP_UINT(snap_u16, uint16_t, 2)
@@ -177,13 +177,14 @@ int snap_next_section(struct snap_reader *r, struct snap_section *sec, char *err
     if (left == 0)
         return 0;
     if (left < SNAP_HEADER_SIZE)
-        return fail(err, errlen, "snapshot cut short at offset %u: %u bytes left, a section header takes %u", at,
-                    left, SNAP_HEADER_SIZE);
+        return fail(err, errlen, "snapshot cut short at offset %u: %u bytes left, a section header takes %u",
+                    at, left, SNAP_HEADER_SIZE);
     const uint8_t *h = r->buf + r->pos;
     const char *name = (const char *)h;
     uint32_t n = name_len(name);
     if (n == SNAP_NAME_MAX)
-        return fail(err, errlen, "section at offset %u: the name has no NUL in its %u bytes", at, SNAP_NAME_MAX);
+        return fail(err, errlen, "section at offset %u: the name has no NUL in its %u bytes", at,
+                    SNAP_NAME_MAX);
     if (n == 0)
         return fail(err, errlen, "section at offset %u: the name is empty", at);
     if (!printable(name, n))
@@ -193,8 +194,8 @@ int snap_next_section(struct snap_reader *r, struct snap_section *sec, char *err
             return fail(err, errlen, "section '%s': the name is not NUL-padded", name);
     uint32_t length = (uint32_t)le_get(h + LENGTH_OFF, 4);
     if (length > left - SNAP_HEADER_SIZE)
-        return fail(err, errlen, "section '%s': length %u runs past the end of the snapshot (%u bytes left)", name,
-                    length, left - SNAP_HEADER_SIZE);
+        return fail(err, errlen, "section '%s': length %u runs past the end of the snapshot (%u bytes left)",
+                    name, length, left - SNAP_HEADER_SIZE);
     memcpy(sec->name, name, SNAP_NAME_MAX);
     sec->version = (uint32_t)le_get(h + VERSION_OFF, 4);
     sec->length = length;
@@ -210,17 +211,19 @@ int snap_restore_section(const struct snap_section *sec, uint32_t version, snap_
     for (uint32_t i = 0; i < SNAP_NAME_MAX - 1 && sec->name[i]; i++)
         name[i] = printable(&sec->name[i], 1) ? sec->name[i] : '?';
     if (sec->version != version)
-        return fail(err, errlen, "section '%s': version %u, this minivmm reads version %u", name, sec->version,
-                    version);
+        return fail(err, errlen, "section '%s': version %u, this minivmm reads version %u", name,
+                    sec->version, version);
     /* The payload is only read: the cast is for struct snap's one buf for both directions. */
     struct snap s = {SNAP_RESTORE, (uint8_t *)sec->payload, sec->length, 0, false};
     fn(obj, &s);
     if (s.failed && s.pos > s.cap)
-        return fail(err, errlen, "section '%s': truncated (payload %u bytes, the device reads more)", name, s.cap);
+        return fail(err, errlen, "section '%s': truncated (payload %u bytes, the device reads more)", name,
+                    s.cap);
     if (s.failed)
         return fail(err, errlen, "section '%s': a value is out of range", name);
     if (s.pos != s.cap)
-        return fail(err, errlen, "section '%s': %u bytes of payload left unread (wrong length for version %u)", name,
+        return fail(err, errlen,
+                    "section '%s': %u bytes of payload left unread (wrong length for version %u)", name,
                     s.cap - s.pos, version);
     return 0;
 }

@@ -7,7 +7,10 @@
 #include <minivmm/vm.h>
 #include <minivmm/zimage.h>
 
-static void *ipa_ptr_cb(void *ctx, uint32_t ipa, uint32_t len) { return vm_ipa_ptr(ctx, ipa, len); }
+static void *ipa_ptr_cb(void *ctx, uint32_t ipa, uint32_t len)
+{
+    return vm_ipa_ptr(ctx, ipa, len);
+}
 
 /* The upper half of RAM, below the device tree: far above where a zImage
  * decompresses its kernel (RAM + 32 KiB onwards). */
@@ -17,8 +20,10 @@ int vm_load_initrd(struct vm *vm, char *err, size_t errlen)
         return 0;
     uint32_t top = vm->ram_ipa + vm->ram_size - GUEST_DTB_MAX, room = vm->ram_size / 2 - GUEST_DTB_MAX;
     if (vm->initrd_len > room) {
-        mv_snprintf(err, errlen, "the initramfs (%zu bytes) does not fit in the upper half of guest "
-                    "RAM (%u bytes; more with mem=)", vm->initrd_len, room);
+        mv_snprintf(err, errlen,
+                    "the initramfs (%zu bytes) does not fit in the upper half of guest "
+                    "RAM (%u bytes; more with mem=)",
+                    vm->initrd_len, room);
         return -1;
     }
     vm->initrd_ipa = (top - (uint32_t)vm->initrd_len) & ~0xfffu;
@@ -29,8 +34,10 @@ int vm_load_initrd(struct vm *vm, char *err, size_t errlen)
 int vm_boot(struct vm *vm, char *err, size_t errlen)
 {
     struct elf_target t = {
-        .ram_ipa = vm->ram_ipa, .ram_size = vm->ram_size - GUEST_DTB_MAX,
-        .ipa_ptr = ipa_ptr_cb, .ctx = vm,
+        .ram_ipa = vm->ram_ipa,
+        .ram_size = vm->ram_size - GUEST_DTB_MAX,
+        .ipa_ptr = ipa_ptr_cb,
+        .ctx = vm,
     };
     arch_vmm_range(&t.vmm_start, &t.vmm_end);
     /* A Linux zImage, or an ELF executable (tinykernel). */
@@ -38,7 +45,8 @@ int vm_boot(struct vm *vm, char *err, size_t errlen)
         if (zimage_load(vm->image, vm->image_len, &t, &vm->entry, err, errlen))
             return -1;
     } else if (!elf_detect(vm->image, vm->image_len)) {
-        mv_snprintf(err, errlen, "neither a Linux zImage (magic 0x%08x at byte 0x24) nor an ELF "
+        mv_snprintf(err, errlen,
+                    "neither a Linux zImage (magic 0x%08x at byte 0x24) nor an ELF "
                     "executable: for Linux, give the zImage (arch/arm/boot/zImage, Debian's vmlinuz)",
                     ZIMAGE_MAGIC);
         return -1;

@@ -63,11 +63,11 @@ struct owner {
 static struct owner owner_at(struct vm *vm, int index)
 {
     if (index == -2)
-        return (struct owner){ VM_SNAP_VERSION, vm_snap, vm, -2 };
+        return (struct owner){VM_SNAP_VERSION, vm_snap, vm, -2};
     if (index == -1)
-        return (struct owner){ ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1 };
+        return (struct owner){ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1};
     struct device *d = &vm->devices[index];
-    return (struct owner){ d->type->snap_version, device_snap, d, index };
+    return (struct owner){d->type->snap_version, device_snap, d, index};
 }
 
 /* The owner of the section called name. Devices of one type have sections of
@@ -119,7 +119,8 @@ static void reset_owner(struct vm *vm, const struct owner *o, const struct vm *b
 
 /* Every owner must have had its section: one bit each (the VM, the vCPU, the
  * devices). Those that had none go back to reset; the message names the first. */
-static int check_all_seen(struct vm *vm, const uint8_t *seen, const struct vm *before, char *err, size_t errlen)
+static int check_all_seen(struct vm *vm, const uint8_t *seen, const struct vm *before, char *err,
+                          size_t errlen)
 {
     int rc = 0;
     for (unsigned i = 0; i < vm->ndevices + 2; i++) {
@@ -140,7 +141,7 @@ int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err,
 {
     struct snap_reader r;
     struct snap_section sec;
-    uint8_t seen[64] = { 0 };
+    uint8_t seen[64] = {0};
     const struct vm before = *vm;
     int more;
     if (vm->ndevices + 2 > sizeof(seen)) {
@@ -196,7 +197,8 @@ void vm_snapshot_selftest(struct vm *vm)
     if (len2 != len || memcmp(first, second, len))
         panic("snapshot test: the state saved after the restore differs from the state restored");
     printk("minivmm: snapshot test at exit %llu: %u sections, %u bytes saved, restored and saved again: "
-           "identical\n", (unsigned long long)vm->snapshot_test_at, vm->ndevices + 2, len);
+           "identical\n",
+           (unsigned long long)vm->snapshot_test_at, vm->ndevices + 2, len);
     mv_free(first);
     mv_free(second);
 }

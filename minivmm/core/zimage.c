@@ -13,14 +13,14 @@ bool zimage_detect(const uint8_t *img, size_t len)
     return len >= 0x30 && le32(img + 0x24) == ZIMAGE_MAGIC;
 }
 
-#define FAIL(...)                                  \
-    do {                                           \
-        mv_snprintf(err, errlen, __VA_ARGS__);     \
-        return -1;                                 \
+#define FAIL(...)                              \
+    do {                                       \
+        mv_snprintf(err, errlen, __VA_ARGS__); \
+        return -1;                             \
     } while (0)
 
-int zimage_load(const uint8_t *img, size_t len, const struct elf_target *t, uint32_t *entry,
-                char *err, size_t errlen)
+int zimage_load(const uint8_t *img, size_t len, const struct elf_target *t, uint32_t *entry, char *err,
+                size_t errlen)
 {
     if (!zimage_detect(img, len))
         FAIL("not a zImage (no magic 0x%08x at byte 0x24)", ZIMAGE_MAGIC);

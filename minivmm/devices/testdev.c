@@ -41,8 +41,7 @@ static bool testdev_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return true;
 }
 
-const struct mmio_ops testdev_ops = { "testdev", NULL, testdev_read, testdev_write, 0 };
-
+const struct mmio_ops testdev_ops = {"testdev", NULL, testdev_read, testdev_write, 0};
 
 static void *testdev_create(struct device *d)
 {
@@ -52,7 +51,7 @@ static void *testdev_create(struct device *d)
 
 static void testdev_reset(struct device *d)
 {
-    *(struct testdev *)d->state = (struct testdev){ 0 };
+    *(struct testdev *)d->state = (struct testdev){0};
 }
 
 static void testdev_snapshot(void *state, struct snap *s)

@@ -40,7 +40,7 @@ static void *pl011_create(struct device *d)
 {
     struct vpl011 *u = mv_calloc(1, sizeof(*u));
     if (u)
-        d->vm->console = (struct console_sink){ console_poll, console_can_take, u };
+        d->vm->console = (struct console_sink){console_poll, console_can_take, u};
     return u;
 }
 
@@ -48,7 +48,7 @@ static void *pl011_create(struct device *d)
  * that its level is kept by the model only. */
 static void pl011_reset(struct device *d)
 {
-    struct vpl011_backend b = { uart_tx, uart_rx, d->irq.set ? uart_irq : NULL, d };
+    struct vpl011_backend b = {uart_tx, uart_rx, d->irq.set ? uart_irq : NULL, d};
     vpl011_reset(d->state, &b);
 }
 
@@ -56,8 +56,8 @@ static void pl011_reset(struct device *d)
 static void pl011_snapshot(void *state, struct snap *s)
 {
     struct vpl011 *u = state;
-    uint32_t *regs[] = { &u->cr, &u->lcr_h, &u->ibrd, &u->fbrd, &u->ifls,
-                         &u->imsc, &u->ris, &u->dmacr, &u->ilpr, &u->rsr };
+    uint32_t *regs[] = {&u->cr,   &u->lcr_h, &u->ibrd,  &u->fbrd, &u->ifls,
+                        &u->imsc, &u->ris,   &u->dmacr, &u->ilpr, &u->rsr};
     for (unsigned i = 0; i < ARRAY_SIZE(regs); i++)
         snap_u32(s, regs[i]);
     for (unsigned i = 0; i < VPL011_FIFO; i++)

@@ -72,7 +72,7 @@ static uint32_t virq_latency(void)
 static uint32_t skip_fault(int kind, struct trap_frame *f)
 {
     if (kind == 1)
-        return f->lr;     /* undefined instruction: the next one */
+        return f->lr; /* undefined instruction: the next one */
     if (kind == 4)
         return f->lr - 4; /* data abort: skip the access */
     return 0;

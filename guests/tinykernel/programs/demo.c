@@ -12,8 +12,7 @@ PROGRAM(demo, "demo", "a tour of a guest's exits")
     for (int i = 0; i < 3; i++)
         hvc1(MV_HC_NOP, 0);
     kprintf("demo: made 3 NOP hypercalls; minivmm counts every exit by class\n");
-    kprintf("demo: an unknown hypercall returns %d (NOT_SUPPORTED)\n",
-            (int)hvc1(MV_HC_BASE + 0xfff, 0));
+    kprintf("demo: an unknown hypercall returns %d (NOT_SUPPORTED)\n", (int)hvc1(MV_HC_BASE + 0xfff, 0));
     kprintf("demo: powering off through the VMM with code 0; minivmm prints its exit statistics\n");
     return 0;
 }

@@ -38,29 +38,25 @@ PROGRAM(unhandled, "unhandled", "take an exit class minivmm does not handle")
     return 0;
 }
 
-PROGRAM(exitcode, "exitcode", "power off with code 42")
-{
-    return 42;
-}
+PROGRAM(exitcode, "exitcode", "power off with code 42") { return 42; }
 
 /* A hostile guest: thousands of hypercalls with random numbers and arguments.
  * The VMM must answer each (an error is fine) and keep running. */
 PROGRAM(hostile, "hostile", "random hypercalls with random arguments: the VMM must survive")
 {
-    static const uint32_t safe[] = {MV_HC_NOP, MV_HC_EXIT_COUNT, MV_HC_TEST_TRANSLATE,
-                                    MV_HC_TEST_READ_PA, 0x84000000u, 0x8400000au, 0x84000003u};
+    static const uint32_t safe[] = {MV_HC_NOP,   MV_HC_EXIT_COUNT, MV_HC_TEST_TRANSLATE, MV_HC_TEST_READ_PA,
+                                    0x84000000u, 0x8400000au,      0x84000003u};
     rng_seed(nonce_value());
     unsigned answered = 0;
     for (int i = 0; i < 3000; i++) {
         uint32_t r = rng(), fn;
         switch (r % 4) {
         case 0: fn = safe[rng() % (sizeof(safe) / sizeof(safe[0]))]; break;
-        case 1: fn = MV_HC_BASE + (rng() & 0xffff); break;  /* mostly unknown vendor calls */
-        case 2: fn = rng(); break;                          /* anything at all */
+        case 1: fn = MV_HC_BASE + (rng() & 0xffff); break; /* mostly unknown vendor calls */
+        case 2: fn = rng(); break;                         /* anything at all */
         default: fn = MV_HC_WRITE; break;
         }
-        if (fn == MV_HC_POWEROFF || fn == MV_HC_TEST_INJECT || fn == 0x84000008u ||
-            fn == 0x84000009u)
+        if (fn == MV_HC_POWEROFF || fn == MV_HC_TEST_INJECT || fn == 0x84000008u || fn == 0x84000009u)
             continue; /* the calls that end, reboot or redirect the guest on purpose */
         uint32_t a1 = rng(), a2 = fn == MV_HC_WRITE ? rng() % 64 : rng(), a3 = rng();
         if (fn == MV_HC_WRITE && (rng() & 1))
@@ -80,7 +76,7 @@ PROGRAM(hostile, "hostile", "random hypercalls with random arguments: the VMM mu
 static void set_way(unsigned kind, uint32_t op)
 {
     if (kind == 0)
-        SW_OP(c6, op);  /* DCISW */
+        SW_OP(c6, op); /* DCISW */
     else if (kind == 1)
         SW_OP(c10, op); /* DCCSW */
     else
@@ -112,7 +108,8 @@ static unsigned data_cache_levels(struct cache_level *out, unsigned max)
         if (ctype < 2 || ctype > 4)
             continue; /* none, or instruction only */
         __asm__ volatile("mcr p15, 2, %1, c0, c0, 0\n\tisb\n\tmrc p15, 1, %0, c0, c0, 0"
-                         : "=r"(ccsidr) : "r"(l << 1));
+                         : "=r"(ccsidr)
+                         : "r"(l << 1));
         struct cache_level *c = &out[n++];
         c->level = l;
         c->line_shift = (ccsidr & 7) + 4;
@@ -153,8 +150,8 @@ PROGRAM(cachesw, "cache-sw", "set/way cache maintenance of every data cache line
           (unsigned)ops + 3, (unsigned)trapped);
     for (unsigned i = 0; i < 64; i++)
         CHECK(t, data[i] == 0x5a5a0000u + i, "data lost: word %u reads %#x", i, (unsigned)data[i]);
-    kprintf("cache-sw: %u set/way operations over %u data cache levels, %s\n", (unsigned)ops,
-            levels, trapped ? "all trapped" : "none trapped (the CPU ignores HCR.TSW)");
+    kprintf("cache-sw: %u set/way operations over %u data cache levels, %s\n", (unsigned)ops, levels,
+            trapped ? "all trapped" : "none trapped (the CPU ignores HCR.TSW)");
     test_pass(t);
     return 0;
 }

@@ -17,7 +17,8 @@ PROGRAM(lab0_exitcount, "lab0-exitcount", "lab 0: MV_HC_EXIT_COUNT counts HVC ex
     uint32_t second = hvc1(MV_HC_EXIT_COUNT, EC_HVC);
     if (second - first != k + 1)
         return test_fail(t, "after %u NOPs the count grew by %u, expected %u", (unsigned)k,
-                         (unsigned)(second - first), (unsigned)(k + 1)), 1;
+                         (unsigned)(second - first), (unsigned)(k + 1)),
+               1;
     uint32_t smc = hvc1(MV_HC_EXIT_COUNT, EC_SMC);
     if (smc != 0)
         return test_fail(t, "SMC count is %u, the guest made none", (unsigned)smc), 1;
@@ -32,8 +33,9 @@ PROGRAM(lab0_badclass, "lab0-badclass", "lab 0: MV_HC_EXIT_COUNT refuses bad cla
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int32_t r = (int32_t)hvc1(MV_HC_EXIT_COUNT, bad[i]);
         if (r != MV_HC_EINVAL)
-            return test_fail(t, "class %#x returned %d, expected EINVAL (%d)", (unsigned)bad[i],
-                             (int)r, MV_HC_EINVAL), 1;
+            return test_fail(t, "class %#x returned %d, expected EINVAL (%d)", (unsigned)bad[i], (int)r,
+                             MV_HC_EINVAL),
+                   1;
     }
     if (hvc1(MV_HC_EXIT_COUNT, 63) != 0)
         return test_fail(t, "class 63 (valid, never taken) is not 0"), 1;

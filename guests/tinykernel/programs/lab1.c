@@ -103,10 +103,30 @@ PROGRAM(lab1_reset, "lab1-reset", "lab 1: PSCI SYSTEM_RESET reboots the guest")
     return 0;
 }
 
-static uint32_t mrc_id_pfr0(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c1, 0" : "=r"(v)); return v; }
-static uint32_t mrc_id_pfr1(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c1, 1" : "=r"(v)); return v; }
-static uint32_t mrc_id_isar0(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c2, 0" : "=r"(v)); return v; }
-static uint32_t mrc_actlr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c1, c0, 1" : "=r"(v)); return v; }
+static uint32_t mrc_id_pfr0(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c0, c1, 0" : "=r"(v));
+    return v;
+}
+static uint32_t mrc_id_pfr1(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c0, c1, 1" : "=r"(v));
+    return v;
+}
+static uint32_t mrc_id_isar0(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c0, c2, 0" : "=r"(v));
+    return v;
+}
+static uint32_t mrc_actlr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c1, c0, 1" : "=r"(v));
+    return v;
+}
 
 PROGRAM(lab1_cp15, "lab1-cp15", "lab 1: trapped ID registers and ACTLR read as the VMM emulates them")
 {
@@ -169,8 +189,8 @@ PROGRAM(lab1_inject, "lab1-inject", "lab 1: injected undefined, data abort and p
     CHECK(t, seen.kind == 4, "dabt: handler saw exception kind %d", seen.kind);
     CHECK(t, seen.mode == 0x17, "dabt: taken in mode %#x, not ABT", (unsigned)seen.mode);
     CHECK(t, seen.lr == at + 8, "dabt: LR_abt %#x, expected %#x", (unsigned)seen.lr, (unsigned)(at + 8));
-    CHECK(t, seen.dfar == addr && (seen.dfsr & 0x40f) == 0x8, "dabt: DFAR %#x DFSR %#x",
-          (unsigned)seen.dfar, (unsigned)seen.dfsr);
+    CHECK(t, seen.dfar == addr && (seen.dfsr & 0x40f) == 0x8, "dabt: DFAR %#x DFSR %#x", (unsigned)seen.dfar,
+          (unsigned)seen.dfsr);
     CHECK(t, seen.cpsr_a, "dabt: CPSR.A not set on entry");
 
     seen.kind = 0;
@@ -195,11 +215,22 @@ static uint32_t undef_hook(int kind, struct trap_frame *f)
     return kind == 1 ? f->lr : 0; /* skip the undefined instruction */
 }
 
-static uint32_t mrc_ccsidr(void) { uint32_t v; __asm__ volatile("mrc p15, 1, %0, c0, c0, 0" : "=r"(v)); return v; }
-static uint32_t mrc_csselr(void) { uint32_t v; __asm__ volatile("mrc p15, 2, %0, c0, c0, 0" : "=r"(v)); return v; }
+static uint32_t mrc_ccsidr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 1, %0, c0, c0, 0" : "=r"(v));
+    return v;
+}
+static uint32_t mrc_csselr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 2, %0, c0, c0, 0" : "=r"(v));
+    return v;
+}
 static void mcr_csselr(uint32_t v) { __asm__ volatile("mcr p15, 2, %0, c0, c0, 0" ::"r"(v)); }
 
-PROGRAM(lab1_cp15_more, "lab1-cp15-undef", "lab 1: CSSELR/CCSIDR, MIDR/MPIDR, undefined for what is not emulated")
+PROGRAM(lab1_cp15_more, "lab1-cp15-undef",
+        "lab 1: CSSELR/CCSIDR, MIDR/MPIDR, undefined for what is not emulated")
 {
     const char *t = "lab1-cp15-undef";
     uint32_t midr, mpidr;
@@ -223,7 +254,8 @@ PROGRAM(lab1_cp15_more, "lab1-cp15-undef", "lab 1: CSSELR/CCSIDR, MIDR/MPIDR, un
     __asm__ volatile("adr %0, 1f\n1: mrc p15, 4, %1, c15, c0, 0" : "=&r"(at), "=r"(value));
     uint32_t exits = hvc1(MV_HC_EXIT_COUNT, EC_CP15) - before;
     CHECK(t, exits == 1, "the CBAR read made %u CP15 exits, expected 1", (unsigned)exits);
-    CHECK(t, seen.kind == 1 && seen.mode == 0x1b, "the CBAR read did not raise undefined (kind %d)", seen.kind);
+    CHECK(t, seen.kind == 1 && seen.mode == 0x1b, "the CBAR read did not raise undefined (kind %d)",
+          seen.kind);
     CHECK(t, seen.lr == at + 4, "undef LR %#x, expected %#x", (unsigned)seen.lr, (unsigned)(at + 4));
     trap_hook = 0;
     test_pass(t);

@@ -14,7 +14,8 @@ extern char tk_exec_return[], __kernel_end[];
 static uint32_t translate(uint32_t ipa) { return hvc1(MV_HC_TEST_TRANSLATE, ipa); }
 static uint32_t read_pa(uint32_t pa) { return hvc1(MV_HC_TEST_READ_PA, pa); }
 
-PROGRAM(lab2_ipa_pa, "lab2-ipa-pa", "lab 2: guest RAM is somewhere else in host memory, and the guest cannot tell")
+PROGRAM(lab2_ipa_pa, "lab2-ipa-pa",
+        "lab 2: guest RAM is somewhere else in host memory, and the guest cannot tell")
 {
     const char *t = "lab2-ipa-pa";
     volatile uint32_t *p = (volatile uint32_t *)0x40100000u;
@@ -105,7 +106,8 @@ PROGRAM(lab2_rom, "lab2-rom", "lab 2: the ROM reads, refuses writes (permission 
     return 0;
 }
 
-PROGRAM(lab2_probe, "lab2-probe", "lab 2: the VMM's memory, the board's devices and empty space fault as external aborts")
+PROGRAM(lab2_probe, "lab2-probe",
+        "lab 2: the VMM's memory, the board's devices and empty space fault as external aborts")
 {
     const char *t = "lab2-probe";
     static const uint32_t probes[] = {0x50000000u, 0x50001000u, 0x0a000000u, 0x7ffffff0u, 0x3ffffffcu};
@@ -118,7 +120,8 @@ PROGRAM(lab2_probe, "lab2-probe", "lab 2: the VMM's memory, the board's devices 
         CHECK(t, seen.kind == 4, "reading %#x did not fault", (unsigned)probes[i]);
         CHECK(t, seen.dfar == probes[i], "DFAR %#x, expected %#x", (unsigned)seen.dfar, (unsigned)probes[i]);
         CHECK(t, (seen.dfsr & 0x40f) == 0x008 && !(seen.dfsr & (1u << 11)),
-              "DFSR %#x for %#x is not an external abort on a read", (unsigned)seen.dfsr, (unsigned)probes[i]);
+              "DFSR %#x for %#x is not an external abort on a read", (unsigned)seen.dfsr,
+              (unsigned)probes[i]);
     }
     trap_hook = 0;
     uint32_t exits = hvc1(MV_HC_EXIT_COUNT, EC_DABT) - before;

@@ -4,9 +4,9 @@
 #include "../kernel.h"
 #include "../mmio.h"
 
-#define SCRATCH 0x000u   /* the test device's registers (minivmm/include/devices/testdev.h) */
-#define LAST    0x100u
-#define REFUSE  0x200u
+#define SCRATCH 0x000u /* the test device's registers (minivmm/include/devices/testdev.h) */
+#define LAST 0x100u
+#define REFUSE 0x200u
 #define TESTDEV_SIZE 0x1000u
 
 static volatile uint8_t *testdev(const char *t)
@@ -44,10 +44,12 @@ PROGRAM(lab3_widths, "lab3-widths", "lab 3: device loads and stores of each widt
     W32(d, 0, 0x80818283u);
     CHECK(t, R32(d, LAST) == LAST_OF(1u, 4u, 0u), "STR reached the device as %#x", (unsigned)R32(d, LAST));
     CHECK(t, R32(d, 0) == 0x80818283u, "LDR read %#x", (unsigned)R32(d, 0));
+    /* clang-format off */
     static const struct { uint32_t off, width; bool sign; uint32_t expect; } loads[] = {
         {0, 1, false, 0x83}, {0, 1, true, 0xffffff83u}, {3, 1, false, 0x80}, {3, 1, true, 0xffffff80u},
         {0, 2, false, 0x8283}, {0, 2, true, 0xffff8283u}, {2, 2, false, 0x8081}, {2, 2, true, 0xffff8081u},
     };
+    /* clang-format on */
     for (unsigned i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
         uint32_t o = loads[i].off, v;
         if (loads[i].width == 1)
@@ -81,24 +83,43 @@ PROGRAM(lab3_widths, "lab3-widths", "lab 3: device loads and stores of each widt
 
 /* ---- Instruction forms without a syndrome: each case in lab3_asm.S. */
 enum { NONE, U32, S16V, S8V, U16 };
-struct lcheck { uint8_t io, kind, off; };  /* io[io] must hold the pattern's value at off */
-struct scheck { uint8_t off, io; };        /* the device's word at off must be io[io] */
+struct lcheck {
+    uint8_t io, kind, off;
+}; /* io[io] must hold the pattern's value at off */
+struct scheck {
+    uint8_t off, io;
+}; /* the device's word at off must be io[io] */
 struct dcase {
     const char *name;
     void (*fn)(uint32_t *io);
-    int8_t delta;                          /* the base register's change */
+    int8_t delta; /* the base register's change */
     struct lcheck loads[4];
     struct scheck stores[4];
 };
 
 #define CASEFN(n) void n(uint32_t *io);
-CASEFN(tk_a_ldr_post) CASEFN(tk_a_str_pre_wb) CASEFN(tk_a_ldr_reg_neg_wb) CASEFN(tk_a_ldrd)
-CASEFN(tk_a_strd) CASEFN(tk_a_ldrsh_post) CASEFN(tk_a_ldrsb_pre_wb) CASEFN(tk_a_ldmia_wb)
-CASEFN(tk_a_stmdb_wb) CASEFN(tk_a_ldmib) CASEFN(tk_a_stmda) CASEFN(tk_a_str_reg_lsr_wb)
-CASEFN(tk_t_ldmia16) CASEFN(tk_t_stmia16) CASEFN(tk_t_ldrd) CASEFN(tk_t_ldr_post)
-CASEFN(tk_t_ldrh_pre_wb) CASEFN(tk_t_ldmdb_wb) CASEFN(tk_t_strd_neg_wb)
+CASEFN(tk_a_ldr_post)
+CASEFN(tk_a_str_pre_wb)
+CASEFN(tk_a_ldr_reg_neg_wb)
+CASEFN(tk_a_ldrd)
+CASEFN(tk_a_strd)
+CASEFN(tk_a_ldrsh_post)
+CASEFN(tk_a_ldrsb_pre_wb)
+CASEFN(tk_a_ldmia_wb)
+CASEFN(tk_a_stmdb_wb)
+CASEFN(tk_a_ldmib)
+CASEFN(tk_a_stmda)
+CASEFN(tk_a_str_reg_lsr_wb)
+CASEFN(tk_t_ldmia16)
+CASEFN(tk_t_stmia16)
+CASEFN(tk_t_ldrd)
+CASEFN(tk_t_ldr_post)
+CASEFN(tk_t_ldrh_pre_wb)
+CASEFN(tk_t_ldmdb_wb)
+CASEFN(tk_t_strd_neg_wb)
 
 #define BASE 0x40u /* the base register points here in the scratch area */
+/* clang-format off */
 static const struct dcase dcases[] = {
     {"A32 ldr r2, [r0], #4", tk_a_ldr_post, 4, {{1, U32, 0x40}}, {{0}}},
     {"A32 str r2, [r0, #8]!", tk_a_str_pre_wb, 8, {{0}}, {{0x48, 1}}},
@@ -120,6 +141,7 @@ static const struct dcase dcases[] = {
     {"T32 ldmdb r0!, {r2, r3}", tk_t_ldmdb_wb, -8, {{1, U32, 0x38}, {2, U32, 0x3c}}, {{0}}},
     {"T32 strd r4, r5, [r0, #-8]!", tk_t_strd_neg_wb, -8, {{0}}, {{0x38, 3}, {0x3c, 4}}},
 };
+/* clang-format on */
 #define NCASES (sizeof(dcases) / sizeof(dcases[0]))
 #define ROUNDS 4
 
@@ -164,13 +186,14 @@ static int run_case(const char *t, volatile uint8_t *d, const struct dcase *c, u
         CHECK(t, io[c->loads[i].io] == expected(&c->loads[i]), "%s: loaded %#x, expected %#x", c->name,
               (unsigned)io[c->loads[i].io], (unsigned)expected(&c->loads[i]));
     for (unsigned i = 0; i < 4 && c->stores[i].off; i++)
-        CHECK(t, R32(d, c->stores[i].off) == in[c->stores[i].io], "%s: the device holds %#x at +%#x, expected %#x",
-              c->name, (unsigned)R32(d, c->stores[i].off), (unsigned)c->stores[i].off,
-              (unsigned)in[c->stores[i].io]);
+        CHECK(t, R32(d, c->stores[i].off) == in[c->stores[i].io],
+              "%s: the device holds %#x at +%#x, expected %#x", c->name, (unsigned)R32(d, c->stores[i].off),
+              (unsigned)c->stores[i].off, (unsigned)in[c->stores[i].io]);
     return 0;
 }
 
-PROGRAM(lab3_decode, "lab3-decode", "lab 3: LDRD/STRD, LDM/STM and write-back forms, A32 and Thumb, decoded by the VMM")
+PROGRAM(lab3_decode, "lab3-decode",
+        "lab 3: LDRD/STRD, LDM/STM and write-back forms, A32 and Thumb, decoded by the VMM")
 {
     const char *t = "lab3-decode";
     volatile uint8_t *d = testdev(t);
@@ -181,13 +204,16 @@ PROGRAM(lab3_decode, "lab3-decode", "lab 3: LDRD/STRD, LDM/STM and write-back fo
             if (run_case(t, d, &dcases[i], round))
                 return 1;
     uint32_t decoded = case_decoded, hits = case_hits, misses = mmio_stat(MV_MMIO_STAT_MISSES);
-    CHECK(t, decoded == ROUNDS * NCASES, "%u accesses were decoded from the instruction, expected %u "
-          "(one per case and round)", (unsigned)decoded, (unsigned)(ROUNDS * NCASES));
+    CHECK(t, decoded == ROUNDS * NCASES,
+          "%u accesses were decoded from the instruction, expected %u "
+          "(one per case and round)",
+          (unsigned)decoded, (unsigned)(ROUNDS * NCASES));
     /* With the cache on, most rounds after the first find their instructions
      * (not all need to: a direct-mapped cache may lose a few to collisions). */
     if (hits + misses)
-        CHECK(t, hits >= (ROUNDS - 1) * NCASES / 2, "the decode cache hit only %u times in %u rounds of %u cases",
-              (unsigned)hits, ROUNDS, (unsigned)NCASES);
+        CHECK(t, hits >= (ROUNDS - 1) * NCASES / 2,
+              "the decode cache hit only %u times in %u rounds of %u cases", (unsigned)hits, ROUNDS,
+              (unsigned)NCASES);
     kprintf("lab3-decode: %u cases x %u rounds, decode cache %s\n", (unsigned)NCASES, ROUNDS,
             hits + misses ? "on" : "off");
     test_pass(t);
@@ -195,7 +221,10 @@ PROGRAM(lab3_decode, "lab3-decode", "lab 3: LDRD/STRD, LDM/STM and write-back fo
 }
 
 /* ---- Unassigned space and refused accesses become external aborts. */
-static volatile struct { int kind; uint32_t dfsr, dfar; } seen;
+static volatile struct {
+    int kind;
+    uint32_t dfsr, dfar;
+} seen;
 
 static uint32_t abort_hook(int kind, struct trap_frame *f)
 {
@@ -220,7 +249,8 @@ static int expect_abort(const char *t, uint32_t addr, bool write)
     return 0;
 }
 
-PROGRAM(lab3_unassigned, "lab3-unassigned", "lab 3: device accesses work; unassigned space and refused accesses abort")
+PROGRAM(lab3_unassigned, "lab3-unassigned",
+        "lab 3: device accesses work; unassigned space and refused accesses abort")
 {
     const char *t = "lab3-unassigned";
     volatile uint8_t *d = testdev(t);
@@ -230,10 +260,12 @@ PROGRAM(lab3_unassigned, "lab3-unassigned", "lab 3: device accesses work; unassi
     W32(d, 0x10, 0x600dcafe);
     CHECK(t, seen.kind == 0 && R32(d, 0x10) == 0x600dcafe, "the test device does not work");
     uint32_t base = (uint32_t)(uintptr_t)d, refused0 = mmio_stat(MV_MMIO_STAT_REFUSED);
+    /* clang-format off */
     static const struct { uint32_t addr; bool write; } probes[] = {
         {0x0b000000u + TESTDEV_SIZE, false}, {0x0c000000u, true}, {0x0b000000u + REFUSE, false},
         {0x0b000000u + REFUSE + 4, true}, {0x0b000000u - 4, false},
     };
+    /* clang-format on */
     for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
         if (expect_abort(t, probes[i].addr - 0x0b000000u + base, probes[i].write))
             return 1;
@@ -248,14 +280,15 @@ PROGRAM(lab3_unassigned, "lab3-unassigned", "lab 3: device accesses work; unassi
 #define U(off) mmio_read32(uart_base + (off))
 #define UW(off, v) mmio_write32(uart_base + (off), (v))
 
-PROGRAM(lab3_uart_tx, "lab3-uart-tx", "lab 3: the PL011's registers, and every line of this test sent through it")
+PROGRAM(lab3_uart_tx, "lab3-uart-tx",
+        "lab 3: the PL011's registers, and every line of this test sent through it")
 {
     const char *t = "lab3-uart-tx";
     CHECK(t, uart_base, "no arm,pl011 node in the device tree: lab 3's devices are off");
     static const uint8_t ids[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
     for (unsigned i = 0; i < 8; i++)
-        CHECK(t, U(0xfe0 + 4 * i) == ids[i], "ID register at %#x reads %#x, expected %#x",
-              0xfe0 + 4 * i, (unsigned)U(0xfe0 + 4 * i), ids[i]);
+        CHECK(t, U(0xfe0 + 4 * i) == ids[i], "ID register at %#x reads %#x, expected %#x", 0xfe0 + 4 * i,
+              (unsigned)U(0xfe0 + 4 * i), ids[i]);
     CHECK(t, U(0x24) == 13 && U(0x28) == 1, "IBRD/FBRD read %u/%u, the driver wrote 13/1", (unsigned)U(0x24),
           (unsigned)U(0x28));
     UW(0x28, 0xffffffffu);
@@ -305,10 +338,7 @@ PROGRAM(lab3_uart_rx, "lab3-uart-rx", "lab 3: read a line typed on the host's te
  * random offsets in and around the devices. The VMM must emulate or refuse
  * each one and keep running. Not graded: an integration test of the reference. */
 
-static uint32_t skip_abort(int kind, struct trap_frame *f)
-{
-    return kind == 4 ? f->lr - 4 : 0;
-}
+static uint32_t skip_abort(int kind, struct trap_frame *f) { return kind == 4 ? f->lr - 4 : 0; }
 
 PROGRAM(hostile_mmio, "hostile-mmio", "random device accesses of every form: the VMM must survive")
 {
@@ -324,7 +354,7 @@ PROGRAM(hostile_mmio, "hostile-mmio", "random device accesses of every form: the
             continue; /* the UART's DR: random characters on the console help nobody */
         switch (rng() % 8) {
         case 0: v = *(volatile uint8_t *)a; break;
-        case 1: v = (uint32_t)*(volatile int16_t *)(a & ~1u); break;
+        case 1: v = (uint32_t)(*(volatile int16_t *)(a & ~1u)); break;
         case 2: v = *(volatile uint32_t *)(a & ~3u); break;
         case 3: *(volatile uint8_t *)a = (uint8_t)v; break;
         case 4: *(volatile uint16_t *)(a & ~1u) = (uint16_t)v; break;
@@ -362,10 +392,10 @@ PROGRAM(mmio_par, "mmio-par", "a decoded device access leaves the guest's PAR as
     __asm__ volatile("mcr p15, 0, %0, c7, c8, 0\n\tisb" ::"r"(va)); /* ATS1CPR: PAR = its result */
     uint32_t before = guest_par(), decoded0 = mmio_stat(MV_MMIO_STAT_DECODED);
     uint32_t io[5] = {(uint32_t)(uintptr_t)d + BASE, 0, 0, 0, 0};
-    tk_a_ldrd(io);                                                     /* fetched and decoded */
+    tk_a_ldrd(io); /* fetched and decoded */
     CHECK(t, mmio_stat(MV_MMIO_STAT_DECODED) == decoded0 + 1, "the LDRD was not decoded by the VMM");
-    CHECK(t, guest_par() == before, "PAR changed from %#x to %#x across a decoded access",
-          (unsigned)before, (unsigned)guest_par());
+    CHECK(t, guest_par() == before, "PAR changed from %#x to %#x across a decoded access", (unsigned)before,
+          (unsigned)guest_par());
     test_pass(t);
     return 0;
 }

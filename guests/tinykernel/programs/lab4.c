@@ -82,7 +82,8 @@ PROGRAM(lab4_timer, "lab4-timer", "lab 4: the virtual timer interrupts at the pr
 }
 
 /* ---- More pending interrupts than list registers, delivered by priority. */
-PROGRAM(lab4_priority, "lab4-priority", "lab 4: six pending SPIs, four list registers: all delivered, by priority")
+PROGRAM(lab4_priority, "lab4-priority",
+        "lab 4: six pending SPIs, four list registers: all delivered, by priority")
 {
     const char *t = "lab4-priority";
     static const uint8_t prio[6] = {0x80, 0x20, 0xa0, 0x40, 0x10, 0x60}; /* SPIs 40-45 */
@@ -117,14 +118,14 @@ PROGRAM(lab4_sgi, "lab4-sgi", "lab 4: SGIs to self (by filter and by target list
     for (unsigned id = 0; id < 16; id++)
         gic_enable(id, 0x80, record);
     irq_off();
-    mmio_write32(gicd_base + GICD_SGIR, 2u << 24 | 5);           /* to self */
+    mmio_write32(gicd_base + GICD_SGIR, 2u << 24 | 5); /* to self */
     settle();
     CHECK(t, mmio_read32(gicd_base + GICD_SPENDSGIR + 4) & 1u << 8, "SGI 5 is not pending in SPENDSGIR");
     irq_on();
     settle();
     mmio_write32(gicd_base + GICD_SGIR, 0u << 24 | 1u << 16 | 7); /* target list: CPU 0 */
     settle();
-    mmio_write32(gicd_base + GICD_SGIR, 1u << 24 | 9);           /* all but self: nobody */
+    mmio_write32(gicd_base + GICD_SGIR, 1u << 24 | 9); /* all but self: nobody */
     settle();
     irq_off();
     CHECK(t, taken_n == 2, "%u SGIs taken, expected 2", taken_n);
@@ -135,7 +136,8 @@ PROGRAM(lab4_sgi, "lab4-sgi", "lab 4: SGIs to self (by filter and by target list
 }
 
 /* ---- Enable, the distributor switch and the priority mask hold interrupts back. */
-PROGRAM(lab4_mask, "lab4-mask", "lab 4: disabled, distributor off and priority-masked interrupts wait; then arrive")
+PROGRAM(lab4_mask, "lab4-mask",
+        "lab 4: disabled, distributor off and priority-masked interrupts wait; then arrive")
 {
     const char *t = "lab4-mask";
     if (need_gic(t))
@@ -143,7 +145,7 @@ PROGRAM(lab4_mask, "lab4-mask", "lab 4: disabled, distributor off and priority-m
     CHECK(t, (mmio_read32(gicc_base + GICC_IAR) & 0x3ff) == 1023, "nothing pending, yet IAR is not 1023");
     gic_enable(50, 0x80, record);
     gic_disable(50);
-    mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18);   /* SPI 50 pending, disabled */
+    mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18); /* SPI 50 pending, disabled */
     irq_on();
     settle();
     CHECK(t, taken_n == 0, "a disabled interrupt was delivered");
@@ -157,7 +159,7 @@ PROGRAM(lab4_mask, "lab4-mask", "lab 4: disabled, distributor off and priority-m
     mmio_write32(gicd_base + GICD_CTLR, 1);
     settle();
     CHECK(t, taken_n == 2, "not delivered when the distributor came back on");
-    mmio_write32(gicc_base + GICC_PMR, 0x40);               /* mask priority 0x80 */
+    mmio_write32(gicc_base + GICC_PMR, 0x40); /* mask priority 0x80 */
     mmio_write32(gicd_base + GICD_ISPENDR + 4, 1u << 18);
     settle();
     CHECK(t, taken_n == 2, "delivered through a priority mask of 0x40");
@@ -175,9 +177,9 @@ static volatile int got = -1;
 static void uart_rx_irq(unsigned id)
 {
     (void)id;
-    while (!(mmio_read32(uart_base + 0x18) & 0x10))   /* FR.RXFE clear */
+    while (!(mmio_read32(uart_base + 0x18) & 0x10)) /* FR.RXFE clear */
         got = (int)(mmio_read32(uart_base) & 0xff);
-    mmio_write32(uart_base + 0x44, 0x50);              /* ICR: RX, RT */
+    mmio_write32(uart_base + 0x44, 0x50); /* ICR: RX, RT */
 }
 
 PROGRAM(lab4_uart_irq, "lab4-uart-irq", "lab 4: the PL011's receive interrupt wakes the guest, which echoes")
@@ -187,7 +189,7 @@ PROGRAM(lab4_uart_irq, "lab4-uart-irq", "lab 4: the PL011's receive interrupt wa
         return 1;
     CHECK(t, uart_base, "no PL011 in the device tree: lab 3's devices are off");
     gic_enable(IRQ_UART, 0x80, uart_rx_irq);
-    mmio_write32(uart_base + 0x38, 0x50);              /* IMSC: RX, RT */
+    mmio_write32(uart_base + 0x38, 0x50); /* IMSC: RX, RT */
     kprintf("lab4-uart-irq: type a character\n");
     irq_on();
     while (got < 0)

@@ -14,6 +14,7 @@
 /* Where QEMU's virt board has them, so that the same drivers find them. The
  * GIC's node (two reg ranges, the CPU interface mapped, not emulated) is
  * written by guest_dt_arm.c. */
+/* clang-format off */
 static const struct board_slot virt_slots[] = {
     /* type      base               size              irq             node       compatible */
     { "gicd",    GUEST_GICD_IPA,    GICD_SIZE,        -1,             NULL,      NULL, 0,
@@ -23,8 +24,9 @@ static const struct board_slot virt_slots[] = {
     { "testdev", GUEST_TESTDEV_IPA, TESTDEV_SIZE,     -1,             "testdev", "minivmm,testdev", 0,
       VM_F_DEVICES },
 };
+/* clang-format on */
 
-const struct board arch_board = { "virt", virt_slots, ARRAY_SIZE(virt_slots) };
+const struct board arch_board = {"virt", virt_slots, ARRAY_SIZE(virt_slots)};
 
 /* Devices need stage 2 (lab 2): only then does a guest access to their
  * addresses fault into the VMM instead of reaching the board's own hardware.
@@ -60,8 +62,8 @@ static void vgic_line(void *ctx, unsigned irq, bool level)
 struct irq_line arch_irq_line(struct vm *vm, unsigned irq)
 {
     if (!vm_has(vm, VM_F_IRQS))
-        return (struct irq_line){ NULL, NULL, irq };
-    return (struct irq_line){ vgic_line, vm, irq };
+        return (struct irq_line){NULL, NULL, irq};
+    return (struct irq_line){vgic_line, vm, irq};
 }
 
 void arch_vm_reset(struct vm *vm)
@@ -74,14 +76,13 @@ static void print_mmio_stats(const struct vm *vm)
 {
     const struct mmio_emul_stats *s = &vm->arch.mmio_stats;
     const struct decode_cache *c = &vm->arch.dcache;
-    printk("minivmm: MMIO: %llu by syndrome, %llu decoded, %llu refused\n",
-           (unsigned long long)s->isv, (unsigned long long)s->decoded,
-           (unsigned long long)s->refused);
+    printk("minivmm: MMIO: %llu by syndrome, %llu decoded, %llu refused\n", (unsigned long long)s->isv,
+           (unsigned long long)s->decoded, (unsigned long long)s->refused);
     if (!c->enabled)
         printk("minivmm: decode cache off\n");
     else
-        printk("minivmm: decode cache: %llu hits, %llu misses (%llu%% hits)\n",
-               (unsigned long long)c->hits, (unsigned long long)c->misses,
+        printk("minivmm: decode cache: %llu hits, %llu misses (%llu%% hits)\n", (unsigned long long)c->hits,
+               (unsigned long long)c->misses,
                (unsigned long long)(c->hits + c->misses ? 100 * c->hits / (c->hits + c->misses) : 0));
     mmio_print_stats(&vm->mmio);
 }

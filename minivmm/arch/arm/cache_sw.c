@@ -29,8 +29,8 @@ static unsigned log2_up(uint32_t n)
 }
 
 #define CLIDR_CTYPE(clidr, level) (((clidr) >> (3 * (level))) & 7u)
-#define CTYPE_DATA 2u      /* 2 data only, 3 separate instruction and data, 4 unified */
-#define CTYPE_UNIFIED 4u
+#define CTYPE_DATA                2u /* 2 data only, 3 separate instruction and data, 4 unified */
+#define CTYPE_UNIFIED             4u
 
 /* The operand's layout (ARM ARM B4.2.1): way in the top A bits, set from bit
  * B = log2(line length) up, level - 1 in bits 3:1, every other bit zero. */
@@ -40,8 +40,8 @@ bool cache_sw_operand_valid(uint32_t operand, uint32_t clidr, const uint32_t *cc
     uint32_t ctype = level < 7 ? CLIDR_CTYPE(clidr, level) : 0;
     if (ctype < CTYPE_DATA || ctype > CTYPE_UNIFIED)
         return false;
-    uint32_t geometry = ccsidr[level * 2];             /* CSSELR = level, data or unified */
-    unsigned line_shift = (geometry & 7u) + 4;          /* log2 of the line length in bytes */
+    uint32_t geometry = ccsidr[level * 2];     /* CSSELR = level, data or unified */
+    unsigned line_shift = (geometry & 7u) + 4; /* log2 of the line length in bytes */
     uint32_t ways = ((geometry >> 3) & 0x3ffu) + 1;
     uint32_t sets = ((geometry >> 13) & 0x7fffu) + 1;
     unsigned way_bits = log2_up(ways);

@@ -17,8 +17,7 @@ const struct mem_insn *decode_cache_lookup(struct decode_cache *c, uint32_t pc, 
     MV_TODO(3, "Task 4: the decode cache");
 }
 
-void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space,
-                         const struct mem_insn *m)
+void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space, const struct mem_insn *m)
 {
     (void)c;
     (void)pc;

@@ -23,8 +23,8 @@ static enum exit_action handle_hvc(struct vcpu *v, uint32_t hsr)
     return hypercall_dispatch(v);
 }
 
-#define ISS_CM    (1u << 8)   /* a cache maintenance operation by address */
-#define ISS_S1PTW (1u << 7)   /* the guest's own table walk faulted, not its access */
+#define ISS_CM    (1u << 8) /* a cache maintenance operation by address */
+#define ISS_S1PTW (1u << 7) /* the guest's own table walk faulted, not its access */
 
 /* A stage-2 data abort is a device access when a device claims the IPA (lab 3);
  * anything else is the guest touching memory it does not have (lab 2). A
@@ -79,9 +79,9 @@ static enum exit_action handle_cp15_64(struct vcpu *v, uint32_t hsr)
  * hardware: DBGDIDR reads as 0, "no debug architecture", which is all Linux
  * asks before leaving breakpoints alone. Any other debug register is not
  * emulated: the exit stays unhandled (and visible) like any unknown class. */
-#define ISS_CP_READ 1u
+#define ISS_CP_READ     1u
 #define ISS_CP_REG_MASK 0x000ffc1eu /* Opc2, Opc1, CRn, CRm: which register */
-#define ISS_DBGDIDR 0u              /* MRC p14, 0, Rt, c0, c0, 0 */
+#define ISS_DBGDIDR     0u          /* MRC p14, 0, Rt, c0, c0, 0 */
 
 static enum exit_action handle_cp14(struct vcpu *v, uint32_t hsr)
 {
@@ -97,6 +97,7 @@ static enum exit_action handle_cp14(struct vcpu *v, uint32_t hsr)
 }
 
 /* Indexed by HSR.EC. A NULL entry is an exit class minivmm does not handle. */
+/* clang-format off */
 static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_WFI_WFE] = handle_wfx_sleep, /* lab 1 (lab 4: the sleep) */
     [EC_CP15_32] = handle_cp15,    /* lab 1, and set/way maintenance */
@@ -107,7 +108,9 @@ static const ec_handler ec_handlers[EXIT_CLASSES] = {
     [EC_IABT_LOW] = handle_iabt_low, /* lab 2 */
     [EC_DABT_LOW] = handle_dabt,  /* labs 2 and 3 */
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const ec_names[EXIT_CLASSES] = {
     [EC_UNKNOWN] = "UNKNOWN",     [EC_WFI_WFE] = "WFI/WFE",   [EC_CP15_32] = "CP15_32",
     [EC_CP15_64] = "CP15_64",     [EC_CP14_32] = "CP14_32",   [EC_CP14_LDC] = "CP14_LDC",
@@ -116,6 +119,7 @@ static const char *const ec_names[EXIT_CLASSES] = {
     [EC_SMC] = "SMC",             [EC_IABT_LOW] = "IABT_LOW", [EC_IABT_HYP] = "IABT_HYP",
     [EC_DABT_LOW] = "DABT_LOW",   [EC_DABT_HYP] = "DABT_HYP",
 };
+/* clang-format on */
 
 const char *exit_class_name(uint32_t ec)
 {
@@ -164,7 +168,7 @@ enum exit_action arch_handle_exit(struct vcpu *v, uint32_t cls)
 void arch_report_unhandled(const struct vcpu *v)
 {
     uint32_t hsr = v->arch.hsr, ec = hsr_ec(hsr);
-    printk("\nminivmm: unhandled guest exit: class %#x (%s) at pc %08x, HSR %08x (ISS %#x, IL %u)\n",
-           ec, exit_class_name(ec), v->arch.regs.pc, hsr, hsr_iss(hsr), hsr_insn_len(hsr) * 8);
+    printk("\nminivmm: unhandled guest exit: class %#x (%s) at pc %08x, HSR %08x (ISS %#x, IL %u)\n", ec,
+           exit_class_name(ec), v->arch.regs.pc, hsr, hsr_iss(hsr), hsr_insn_len(hsr) * 8);
     vcpu_dump(v);
 }

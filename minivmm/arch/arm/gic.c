@@ -31,7 +31,7 @@ static void set_priority(unsigned id, uint8_t prio)
  * PPI, and the board UART's receive interrupt (SPI 1), all to CPU 0. */
 void gic_init(void)
 {
-    static const unsigned ours[] = { IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART };
+    static const unsigned ours[] = {IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART};
     *reg(GICD_BASE, GICD_CTLR) = 0;
     for (unsigned i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
         set_priority(ours[i], 0xa0);

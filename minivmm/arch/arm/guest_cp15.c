@@ -22,6 +22,7 @@ DEFINE_SYSREG32(g_tpidrprw, 0, c13, c0, 4)
 DEFINE_SYSREG32(g_par, 0, c7, c4, 0)
 
 /* Indexed by enum guest_cp15. */
+/* clang-format off */
 static const struct {
     uint32_t (*read)(void);
     void (*write)(uint32_t);
@@ -39,6 +40,7 @@ static const struct {
     [G_TPIDRPRW] = {read_g_tpidrprw, write_g_tpidrprw},
     [G_PAR] = {read_g_par, write_g_par},
 };
+/* clang-format on */
 
 uint32_t guest_cp15_read(enum guest_cp15 r)
 {

@@ -6,12 +6,12 @@
 #include <arch/gic.h>
 #include <arch/vgic.h>
 
-#define PHANDLE_GIC   1
-#define PHANDLE_CLK   2
-#define GIC_SPI       0
-#define GIC_PPI       1
+#define PHANDLE_GIC    1
+#define PHANDLE_CLK    2
+#define GIC_SPI        0
+#define GIC_PPI        1
 #define IRQ_LEVEL_HIGH 4
-#define PPI_CPU0      0x100  /* GICv2 PPI flags: the CPU mask, CPU 0 only */
+#define PPI_CPU0       0x100 /* GICv2 PPI flags: the CPU mask, CPU 0 only */
 
 /* Several strings in one property ("a\0b\0"): sizeof keeps every NUL. */
 #define PROP_STRS(w, name, strs) fdt_prop((w), (name), (strs), sizeof(strs))
@@ -41,7 +41,7 @@ static void psci(struct fdt_writer *w)
 /* The guest's GIC: distributor emulated, CPU interface = the board's GICV. */
 static void gic(struct fdt_writer *w)
 {
-    const uint32_t reg[] = { GUEST_GICD_IPA, GICD_SIZE, GUEST_GICC_IPA, GICV_SIZE };
+    const uint32_t reg[] = {GUEST_GICD_IPA, GICD_SIZE, GUEST_GICC_IPA, GICV_SIZE};
     fdt_begin_node(w, "intc@8000000");
     fdt_prop_str(w, "compatible", "arm,cortex-a15-gic");
     fdt_prop_cells(w, "reg", reg, 4);
@@ -57,7 +57,7 @@ static void gic(struct fdt_writer *w)
 static void timer(struct fdt_writer *w)
 {
     const uint32_t f = PPI_CPU0 | IRQ_LEVEL_HIGH;
-    const uint32_t irqs[] = { GIC_PPI, 13, f, GIC_PPI, 14, f, GIC_PPI, 11, f, GIC_PPI, 10, f };
+    const uint32_t irqs[] = {GIC_PPI, 13, f, GIC_PPI, 14, f, GIC_PPI, 11, f, GIC_PPI, 10, f};
     fdt_begin_node(w, "timer");
     fdt_prop_str(w, "compatible", "arm,armv7-timer");
     fdt_prop_cells(w, "interrupts", irqs, 12);
@@ -106,11 +106,11 @@ void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struc
 {
     if (strcmp(d->type->name, "pl011"))
         return;
-    const uint32_t clocks[] = { PHANDLE_CLK, PHANDLE_CLK };
+    const uint32_t clocks[] = {PHANDLE_CLK, PHANDLE_CLK};
     PROP_STRS(w, "clock-names", "uartclk\0apb_pclk");
     fdt_prop_cells(w, "clocks", clocks, 2);
     if (vm_has(vm, VM_F_IRQS)) {
-        const uint32_t irq[] = { GIC_SPI, (uint32_t)d->slot->irq - 32, IRQ_LEVEL_HIGH };
+        const uint32_t irq[] = {GIC_SPI, (uint32_t)d->slot->irq - 32, IRQ_LEVEL_HIGH};
         fdt_prop_cells(w, "interrupts", irq, 3);
     }
 }

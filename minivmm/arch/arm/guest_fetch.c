@@ -4,9 +4,9 @@
 #include <arch/mmio_emul.h>
 #include <arch/sysreg.h>
 
-#define PAR_F    (1u << 0)    /* the translation failed */
-#define PAR_SS   (1u << 1)    /* short-descriptor format: a supersection */
-#define PAR_LPAE (1u << 11)   /* long-descriptor format (the guest uses LPAE tables) */
+#define PAR_F    (1u << 0)  /* the translation failed */
+#define PAR_SS   (1u << 1)  /* short-descriptor format: a supersection */
+#define PAR_LPAE (1u << 11) /* long-descriptor format (the guest uses LPAE tables) */
 
 /* The guest's stage-1 translation of va for a PL1 read: ATS1CPR from Hyp mode
  * uses the Non-secure PL1&0 regime, i.e. the guest's own tables (ARM ARM
@@ -23,7 +23,7 @@ static int guest_va_to_ipa(uint32_t va, uint32_t *ipa)
     __asm__ volatile("mcrr p15, 0, %0, %1, c7" ::"r"(saved_lo), "r"(saved_hi));
     isb();
     if (lo & PAR_F || ((lo & PAR_LPAE) && (hi & 0xff)))
-        return -1; /* a fault, or an IPA above 4 GiB */
+        return -1;                         /* a fault, or an IPA above 4 GiB */
     if (!(lo & PAR_LPAE) && (lo & PAR_SS)) /* a 16 MiB supersection: PA[31:24] only */
         *ipa = (lo & 0xff000000u) | (va & 0x00ffffffu);
     else

@@ -2,11 +2,11 @@
 #include <arch/sysreg.h>
 #include <arch/traps.h>
 
-#define MRC(op1, crn, crm, op2)                                                            \
-    ({                                                                                     \
-        uint32_t v_;                                                                       \
+#define MRC(op1, crn, crm, op2)                                                          \
+    ({                                                                                   \
+        uint32_t v_;                                                                     \
         __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v_)); \
-        v_;                                                                                \
+        v_;                                                                              \
     })
 
 DEFINE_SYSREG32(csselr, 2, c0, c0, 0)

@@ -39,11 +39,11 @@ extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
  * not reach the host core's own configuration), all for lab 1; debug-register
  * accesses (HDCR.TDA: exits.c answers DBGDIDR only); and set/way cache
  * maintenance (HCR.TSW), which the framework does safely (cache_sw.c). */
-#define GUEST_HCR (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC | HCR_TSW)
+#define GUEST_HCR  (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC | HCR_TSW)
 #define GUEST_HSTR ((1u << 0) | (1u << 15))
 /* PMU accesses trap too (HDCR.TPM/TPMCR): no lab emulates a PMU, and a guest
  * must not program the host's counters. */
-#define GUEST_HDCR (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA | HDCR_TPM | HDCR_TPMCR)
+#define GUEST_HDCR     (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA | HDCR_TPM | HDCR_TPMCR)
 #define HDCR_HPMN_MASK 0x1fu
 
 /* Called by boot.S, before any Hyp register is touched, when QEMU did not start us in Hyp mode. */
@@ -51,7 +51,8 @@ void arch_wrong_mode(uint32_t mode) NORETURN;
 void arch_wrong_mode(uint32_t mode)
 {
     printk("minivmm: started in mode %#x, not Hyp (0x1a): run QEMU with "
-           "-M virt,virtualization=on\n", mode);
+           "-M virt,virtualization=on\n",
+           mode);
     host_exit(MV_EXIT_PANIC);
 }
 

@@ -15,8 +15,7 @@ bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m)
     MV_TODO(3, "Task 1: the MMIO path");
 }
 
-void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first,
-                      uint32_t *new_base)
+void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first, uint32_t *new_base)
 {
     (void)m;
     (void)r;

@@ -2,9 +2,9 @@
 #include <minivmm/console.h>
 
 #define UART_BASE 0x09000000u
-#define UART_DR 0x00
-#define UART_FR 0x18
-#define FR_TXFF (1u << 5)
+#define UART_DR   0x00
+#define UART_FR   0x18
+#define FR_TXFF   (1u << 5)
 
 static volatile uint32_t *uart_reg(uint32_t off)
 {
@@ -20,7 +20,7 @@ void console_putc(char c)
 
 #define FR_RXFE (1u << 4)
 
-#define UART_IMSC 0x38
+#define UART_IMSC  0x38
 #define IMSC_RX_RT ((1u << 4) | (1u << 6))
 
 bool console_rx_waiting(void)

@@ -3,7 +3,7 @@
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
 
-#define POOL_PAGES 64   /* 1 level-1 + 4 level-2 + level-3 tables for small pages: 256 KiB */
+#define POOL_PAGES 64 /* 1 level-1 + 4 level-2 + level-3 tables for small pages: 256 KiB */
 
 static uint64_t pool[POOL_PAGES][S2_PAGE_SIZE / sizeof(uint64_t)] __attribute__((aligned(4096)));
 static uint64_t *free_pages[POOL_PAGES];
@@ -57,8 +57,14 @@ void s2_pages_reset(void)
  * (unit tests) gives the pool made-up physical addresses that fit the 40-bit
  * descriptor field. */
 #ifdef __arm__
-uint64_t s2_table_pa(const uint64_t *page) { return (uintptr_t)page; }
-uint64_t *s2_table_va(uint64_t pa) { return (uint64_t *)(uintptr_t)pa; }
+uint64_t s2_table_pa(const uint64_t *page)
+{
+    return (uintptr_t)page;
+}
+uint64_t *s2_table_va(uint64_t pa)
+{
+    return (uint64_t *)(uintptr_t)pa;
+}
 #else
 #define HOST_POOL_PA 0x80000000ull
 uint64_t s2_table_pa(const uint64_t *page)

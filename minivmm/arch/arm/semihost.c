@@ -4,16 +4,16 @@
 #include <minivmm/hostfs.h>
 #include <minivmm/string.h>
 
-#define SYS_OPEN 0x01
-#define SYS_CLOSE 0x02
-#define SYS_WRITE 0x05
-#define SYS_READ 0x06
-#define SYS_FLEN 0x0c
-#define SYS_GET_CMDLINE 0x15
-#define SYS_EXIT_EXTENDED 0x20
+#define SYS_OPEN                     0x01
+#define SYS_CLOSE                    0x02
+#define SYS_WRITE                    0x05
+#define SYS_READ                     0x06
+#define SYS_FLEN                     0x0c
+#define SYS_GET_CMDLINE              0x15
+#define SYS_EXIT_EXTENDED            0x20
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
-#define OPEN_MODE_RB 1
-#define OPEN_MODE_WB 5
+#define OPEN_MODE_RB                 1
+#define OPEN_MODE_WB                 5
 
 static uint32_t semihost(uint32_t op, const void *arg)
 {
@@ -54,8 +54,10 @@ int hostfs_read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     int32_t n = (int32_t)semihost(SYS_FLEN, &fd);
     uint8_t *buf = n > 0 ? mv_malloc((size_t)n) : NULL;
     if (n <= 0 || !buf) {
-        mv_snprintf(err, errlen, n < 0 ? "cannot read the file's length"
-                                 : n == 0 ? "the file is empty" : "no memory for a %d-byte file",
+        mv_snprintf(err, errlen,
+                    n < 0    ? "cannot read the file's length"
+                    : n == 0 ? "the file is empty"
+                             : "no memory for a %d-byte file",
                     (int)n);
         semihost(SYS_CLOSE, &fd);
         return -1;

@@ -24,10 +24,10 @@ void vcpu_dump(const struct vcpu *v)
         printk("  r%-2d %08x%s", i, r->r[i], i % 4 == 3 ? "\n" : "");
     printk("\n  pc  %08x  cpsr %08x (%s%s)\n", r->pc, r->cpsr, mode_name(r->cpsr),
            r->cpsr & PSR_T ? ", Thumb" : "");
-    printk("  usr sp %08x lr %08x | svc sp %08x lr %08x spsr %08x\n", r->sp_usr, r->lr_usr,
-           r->sp_svc, r->lr_svc, r->spsr_svc);
-    printk("  abt sp %08x lr %08x | und sp %08x lr %08x | irq sp %08x lr %08x\n", r->sp_abt,
-           r->lr_abt, r->sp_und, r->lr_und, r->sp_irq, r->lr_irq);
-    printk("  last exit: HSR %08x HDFAR %08x HIFAR %08x HPFAR %08x\n", v->arch.hsr,
-           v->arch.hdfar, v->arch.hifar, v->arch.hpfar);
+    printk("  usr sp %08x lr %08x | svc sp %08x lr %08x spsr %08x\n", r->sp_usr, r->lr_usr, r->sp_svc,
+           r->lr_svc, r->spsr_svc);
+    printk("  abt sp %08x lr %08x | und sp %08x lr %08x | irq sp %08x lr %08x\n", r->sp_abt, r->lr_abt,
+           r->sp_und, r->lr_und, r->sp_irq, r->lr_irq);
+    printk("  last exit: HSR %08x HDFAR %08x HIFAR %08x HPFAR %08x\n", v->arch.hsr, v->arch.hdfar,
+           v->arch.hifar, v->arch.hpfar);
 }

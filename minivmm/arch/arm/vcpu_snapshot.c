@@ -13,11 +13,14 @@ _Static_assert(G_CP15_COUNT <= 32, "cp15_live is too small");
 static bool guest_mode_ok(uint32_t cpsr)
 {
     switch (cpsr & PSR_MODE_MASK) {
-    case PSR_MODE_USR: case PSR_MODE_FIQ: case PSR_MODE_IRQ: case PSR_MODE_SVC:
-    case PSR_MODE_ABT: case PSR_MODE_UND: case PSR_MODE_SYS:
-        return true;
-    default:
-        return false;
+    case PSR_MODE_USR:
+    case PSR_MODE_FIQ:
+    case PSR_MODE_IRQ:
+    case PSR_MODE_SVC:
+    case PSR_MODE_ABT:
+    case PSR_MODE_UND:
+    case PSR_MODE_SYS: return true;
+    default: return false;
     }
 }
 

@@ -30,7 +30,7 @@ static enum bus_result gicd_access(void *dev, struct bus_req *r)
     return mmio_rw_access(r, dev, vgicd_read, vgicd_write);
 }
 
-static const struct bus_ops gicd_ops = { "gic", gicd_access };
+static const struct bus_ops gicd_ops = {"gic", gicd_access};
 
 static void *gicd_create(struct device *d)
 {
@@ -47,7 +47,7 @@ static void gicd_reset(struct device *d)
     vm->arch.vgic.ctx = vm;
     vgic_init(&vm->arch.vgic);
     gich_reset();
-    guest_vtimer_write(&(struct guest_vtimer){ 0 });
+    guest_vtimer_write(&(struct guest_vtimer){0});
     gic_set_enabled(IRQ_VTIMER, true);
 }
 
@@ -63,7 +63,8 @@ static void irq_snap(struct snap *s, struct vgic_irq *q, unsigned intid, const s
     snap_u8(s, &q->priority);
     snap_u8(s, &q->target);
     /* An interrupt said to sit in a list register must be the one that LR holds. */
-    snap_check(s, q->lr == -1 || (q->lr >= 0 && q->lr < VGIC_NR_LRS && (g->lr[q->lr] & LR_VID_MASK) == intid));
+    snap_check(s,
+               q->lr == -1 || (q->lr >= 0 && q->lr < VGIC_NR_LRS && (g->lr[q->lr] & LR_VID_MASK) == intid));
 }
 
 /* The distributor's model, the list registers and GICH_HCR as minivmm last

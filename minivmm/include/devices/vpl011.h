@@ -6,22 +6,22 @@
 #include <minivmm/types.h>
 
 /* Register offsets (PL011 TRM, table 3-1). */
-#define UART_DR     0x000
-#define UART_RSR    0x004   /* read: receive status; write: error clear (ECR) */
-#define UART_FR     0x018
-#define UART_ILPR   0x020
-#define UART_IBRD   0x024
-#define UART_FBRD   0x028
-#define UART_LCR_H  0x02c
-#define UART_CR     0x030
-#define UART_IFLS   0x034
-#define UART_IMSC   0x038
-#define UART_RIS    0x03c
-#define UART_MIS    0x040
-#define UART_ICR    0x044
-#define UART_DMACR  0x048
-#define UART_PERIPHID0 0xfe0  /* four ID words from here: 0x11 0x10 0x14 0x00 (PL011, revision 1, as QEMU's) */
-#define UART_PCELLID0  0xff0  /* four ID words from here: 0x0d 0xf0 0x05 0xb1 */
+#define UART_DR          0x000
+#define UART_RSR         0x004 /* read: receive status; write: error clear (ECR) */
+#define UART_FR          0x018
+#define UART_ILPR        0x020
+#define UART_IBRD        0x024
+#define UART_FBRD        0x028
+#define UART_LCR_H       0x02c
+#define UART_CR          0x030
+#define UART_IFLS        0x034
+#define UART_IMSC        0x038
+#define UART_RIS         0x03c
+#define UART_MIS         0x040
+#define UART_ICR         0x044
+#define UART_DMACR       0x048
+#define UART_PERIPHID0   0xfe0 /* four ID words from here: 0x11 0x10 0x14 0x00 (PL011, revision 1, as QEMU's) */
+#define UART_PCELLID0    0xff0 /* four ID words from here: 0x0d 0xf0 0x05 0xb1 */
 #define UART_REGION_SIZE 0x1000
 
 /* FR bits. */
@@ -31,33 +31,33 @@
 #define FR_RXFF (1u << 6)
 #define FR_TXFE (1u << 7)
 /* Interrupt bits, the same in IMSC, RIS, MIS and ICR. */
-#define UART_INT_RX (1u << 4)
-#define UART_INT_TX (1u << 5)
-#define UART_INT_RT (1u << 6)   /* receive timeout */
-#define UART_INT_OE (1u << 10)  /* overrun */
+#define UART_INT_RX  (1u << 4)
+#define UART_INT_TX  (1u << 5)
+#define UART_INT_RT  (1u << 6)  /* receive timeout */
+#define UART_INT_OE  (1u << 10) /* overrun */
 #define UART_INT_ALL 0x7ffu
 /* CR bits. */
 #define CR_UARTEN (1u << 0)
-#define CR_TXE (1u << 8)
-#define CR_RXE (1u << 9)
-#define LCR_H_FEN (1u << 4)    /* FIFOs enabled: 16 entries, else a 1-character holding register */
+#define CR_TXE    (1u << 8)
+#define CR_RXE    (1u << 9)
+#define LCR_H_FEN (1u << 4) /* FIFOs enabled: 16 entries, else a 1-character holding register */
 
 #define VPL011_FIFO 16
 
 /* What the UART is connected to: the host's terminal and an interrupt line. */
 struct vpl011_backend {
-    void (*tx)(void *ctx, uint8_t c);     /* a character the guest sent */
-    int (*rx)(void *ctx);                 /* the next character from the host, or -1 for none now */
-    void (*irq)(void *ctx, bool level);   /* the UART's interrupt output changed level */
+    void (*tx)(void *ctx, uint8_t c);   /* a character the guest sent */
+    int (*rx)(void *ctx);               /* the next character from the host, or -1 for none now */
+    void (*irq)(void *ctx, bool level); /* the UART's interrupt output changed level */
     void *ctx;
 };
 
 /* Everything the guest can observe: what a snapshot would save. */
 struct vpl011 {
     uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, ris, dmacr, ilpr, rsr;
-    uint16_t rx_fifo[VPL011_FIFO];  /* character | error bits 11:8, as DR returns it */
+    uint16_t rx_fifo[VPL011_FIFO]; /* character | error bits 11:8, as DR returns it */
     uint8_t rx_head, rx_count;
-    bool irq_level;                 /* the last level given to backend.irq */
+    bool irq_level; /* the last level given to backend.irq */
     struct vpl011_backend backend;
 };
 

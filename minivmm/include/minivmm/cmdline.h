@@ -8,17 +8,17 @@
 #define CMDLINE_ARGS_MAX 256
 
 struct vmm_options {
-    bool trace_exits;         /* trace=exits: print every exit */
-    bool stats;               /* stats=on|off: exit statistics at shutdown */
-    bool decode_cache;        /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
-    bool help;                /* help: print usage and stop */
-    uint32_t mem_mib;         /* mem=<MiB>: guest RAM size */
-    uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, reset, restore at that exit (0: never) */
-    char guest[CMDLINE_PATH_MAX];        /* host path of the guest ELF or zImage */
-    char initrd[CMDLINE_PATH_MAX];       /* initrd=<path>: an initramfs for a Linux guest, or "" */
-    char dtb[CMDLINE_PATH_MAX];          /* dtb=<path>: the guest's device tree instead of minivmm's, or "" */
-    char dtb_out[CMDLINE_PATH_MAX];      /* dtb-out=<path>: write the guest's device tree there, or "" */
-    char guest_args[CMDLINE_ARGS_MAX];   /* the rest, passed to the guest as bootargs */
+    bool trace_exits;               /* trace=exits: print every exit */
+    bool stats;                     /* stats=on|off: exit statistics at shutdown */
+    bool decode_cache;              /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
+    bool help;                      /* help: print usage and stop */
+    uint32_t mem_mib;               /* mem=<MiB>: guest RAM size */
+    uint64_t snapshot_test_at;      /* snapshot-test=<exit>: save, reset, restore at that exit (0: never) */
+    char guest[CMDLINE_PATH_MAX];   /* host path of the guest ELF or zImage */
+    char initrd[CMDLINE_PATH_MAX];  /* initrd=<path>: an initramfs for a Linux guest, or "" */
+    char dtb[CMDLINE_PATH_MAX];     /* dtb=<path>: the guest's device tree instead of minivmm's, or "" */
+    char dtb_out[CMDLINE_PATH_MAX]; /* dtb-out=<path>: write the guest's device tree there, or "" */
+    char guest_args[CMDLINE_ARGS_MAX]; /* the rest, passed to the guest as bootargs */
 };
 
 /* Parse a whole command line (the first word is the program name and is

@@ -6,8 +6,8 @@
 
 /* What an exit handler tells the run loop. */
 enum exit_action {
-    EXIT_RESUME = 0,      /* go back into the guest */
-    EXIT_UNHANDLED,       /* no handler for this exit: report it and stop the VM */
+    EXIT_RESUME = 0, /* go back into the guest */
+    EXIT_UNHANDLED,  /* no handler for this exit: report it and stop the VM */
 };
 
 /* Handle the hypercall whose number and arguments are in the vCPU's

@@ -4,9 +4,9 @@
 
 #include "types.h"
 
-#define FDT_MAGIC      0xd00dfeedu
-#define FDT_HDR_SIZE   40u  /* the version 17 header: ten big-endian 32-bit fields */
-#define FDT_RSV_ENTRY  16u  /* a memory reservation: 64-bit address, 64-bit size */
+#define FDT_MAGIC     0xd00dfeedu
+#define FDT_HDR_SIZE  40u /* the version 17 header: ten big-endian 32-bit fields */
+#define FDT_RSV_ENTRY 16u /* a memory reservation: 64-bit address, 64-bit size */
 
 /* Structure block tokens. */
 #define FDT_BEGIN_NODE 1u

@@ -40,8 +40,7 @@ struct mmio_bus {
 
 /* Claim [base, base + size) for a read/write-pair device. 0, or -1 if the
  * range is empty, wraps, overlaps a region already claimed, or ops is NULL. */
-int mmio_register(struct mmio_bus *bus, uint32_t base, uint32_t size, const struct mmio_ops *ops,
-                  void *dev);
+int mmio_register(struct mmio_bus *bus, uint32_t base, uint32_t size, const struct mmio_ops *ops, void *dev);
 /* The region holding all of [ipa, ipa + len), or NULL. */
 static inline struct mmio_region *mmio_find(struct mmio_bus *bus, uint32_t ipa, uint32_t len)
 {

@@ -7,10 +7,10 @@
 /* Exit statuses that minivmm hands to QEMU (and so to the shell and the grader). */
 enum mv_status {
     MV_EXIT_OK = 0,
-    MV_EXIT_PANIC = 70,      /* a VMM bug or an unrecoverable guest state */
-    MV_EXIT_USAGE = 64,      /* bad command line */
-    MV_EXIT_BADGUEST = 65,   /* the guest image was refused */
-    MV_EXIT_TODO = 71,       /* a lab function is still the skeleton */
+    MV_EXIT_PANIC = 70,    /* a VMM bug or an unrecoverable guest state */
+    MV_EXIT_USAGE = 64,    /* bad command line */
+    MV_EXIT_BADGUEST = 65, /* the guest image was refused */
+    MV_EXIT_TODO = 71,     /* a lab function is still the skeleton */
 };
 
 void panic(const char *fmt, ...) NORETURN PRINTF_LIKE(1, 2);

@@ -20,7 +20,7 @@
  * idea). A restore that runs out of payload marks the stream failed; every
  * later visit then leaves its field alone.
  */
-#define SNAP_NAME_MAX 16u
+#define SNAP_NAME_MAX    16u
 #define SNAP_HEADER_SIZE (SNAP_NAME_MAX + 8u)
 
 enum snap_dir { SNAP_SAVE, SNAP_RESTORE };
@@ -28,10 +28,10 @@ enum snap_dir { SNAP_SAVE, SNAP_RESTORE };
 /* One section's payload being saved or restored. */
 struct snap {
     enum snap_dir dir;
-    uint8_t *buf;      /* save: where payload goes; restore: the payload (not written) */
-    uint32_t cap;      /* save: room in buf; restore: the payload's length */
-    uint32_t pos;      /* bytes saved / consumed so far */
-    bool failed;       /* save: out of room; restore: payload too short, or a value refused */
+    uint8_t *buf; /* save: where payload goes; restore: the payload (not written) */
+    uint32_t cap; /* save: room in buf; restore: the payload's length */
+    uint32_t pos; /* bytes saved / consumed so far */
+    bool failed;  /* save: out of room; restore: payload too short, or a value refused */
 };
 
 void snap_bytes(struct snap *s, void *p, uint32_t n);
@@ -39,7 +39,7 @@ void snap_u8(struct snap *s, uint8_t *v);
 void snap_u16(struct snap *s, uint16_t *v);
 void snap_u32(struct snap *s, uint32_t *v);
 void snap_u64(struct snap *s, uint64_t *v);
-void snap_bool(struct snap *s, bool *v);   /* one byte; a restored byte other than 0 or 1 fails */
+void snap_bool(struct snap *s, bool *v); /* one byte; a restored byte other than 0 or 1 fails */
 void snap_i8(struct snap *s, int8_t *v);
 /* A u32 array of n elements. */
 void snap_u32s(struct snap *s, uint32_t *v, uint32_t n);
@@ -55,7 +55,7 @@ typedef void (*snap_fn)(void *obj, struct snap *s);
 struct snap_writer {
     uint8_t *buf;
     uint32_t cap, len;
-    bool overflow;     /* something did not fit: the result is unusable */
+    bool overflow; /* something did not fit: the result is unusable */
 };
 void snap_writer_init(struct snap_writer *w, void *buf, uint32_t cap);
 /* Append one section: header, then fn(obj) in SNAP_SAVE direction; the length

@@ -7,8 +7,8 @@
 
 struct exit_stats {
     uint64_t count[ARCH_EXIT_CLASSES]; /* exits per class (HSR.EC on ARM; arch_exit_name names them) */
-    uint64_t irqs;                /* exits for physical interrupts */
-    uint64_t total;               /* every exit, traps and interrupts */
+    uint64_t irqs;                     /* exits for physical interrupts */
+    uint64_t total;                    /* every exit, traps and interrupts */
 };
 
 /* Inline: the run loop counts every exit. A class out of range counts in the total only. */

@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NORETURN __attribute__((noreturn))
+#define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
+#define NORETURN          __attribute__((noreturn))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* Round x up to a multiple of a (a power of two). */
-#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((a) - 1))
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((a)-1))
 
 #endif

@@ -8,7 +8,7 @@
 struct vm;
 
 struct vcpu {
-    struct arch_vcpu arch;     /* registers and last-exit syndrome (arch/<arch>/) */
+    struct arch_vcpu arch; /* registers and last-exit syndrome (arch/<arch>/) */
     struct exit_stats stats;
     struct vm *vm;
     unsigned id;

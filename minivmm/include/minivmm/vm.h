@@ -9,11 +9,11 @@
 #include "vcpu.h"
 #include <arch/vm.h>
 
-#define GUEST_RAM_BASE   0x40000000u        /* guest-physical (IPA) base of RAM */
+#define GUEST_RAM_BASE        0x40000000u /* guest-physical (IPA) base of RAM */
 #define GUEST_RAM_DEFAULT_MIB 64u
-#define GUEST_RAM_MAX_MIB 128u
-#define GUEST_DTB_MAX    0x4000u            /* room for the device tree at the top of RAM */
-#define BOOTARGS_MAX     256
+#define GUEST_RAM_MAX_MIB     128u
+#define GUEST_DTB_MAX         0x4000u /* room for the device tree at the top of RAM */
+#define BOOTARGS_MAX          256
 
 /* What the labs done so far give a VM, resolved once when it is made
  * (arch_vm_features), so that hot paths test a bit instead of lab switches. */
@@ -31,31 +31,31 @@ struct console_sink {
 };
 
 struct vm {
-    uint32_t ram_ipa;     /* guest-physical base of RAM */
-    uint32_t ram_size;    /* bytes */
-    uint8_t *ram_host;    /* where the VMM sees guest RAM */
-    uint32_t entry;       /* guest entry point (IPA) */
-    uint32_t dtb_ipa;     /* where the device tree was placed */
+    uint32_t ram_ipa;  /* guest-physical base of RAM */
+    uint32_t ram_size; /* bytes */
+    uint8_t *ram_host; /* where the VMM sees guest RAM */
+    uint32_t entry;    /* guest entry point (IPA) */
+    uint32_t dtb_ipa;  /* where the device tree was placed */
     char bootargs[BOOTARGS_MAX];
     const uint8_t *image; /* the guest ELF or zImage as read from the host, kept for a reset */
     size_t image_len;
     const uint8_t *initrd; /* initrd=: the initramfs as read from the host, or NULL */
     size_t initrd_len;
-    uint32_t initrd_ipa;  /* where it was placed (the device tree's /chosen says so) */
+    uint32_t initrd_ipa;     /* where it was placed (the device tree's /chosen says so) */
     const uint8_t *user_dtb; /* dtb=: the user's device tree as read from the host, or NULL */
     size_t user_dtb_len;
-    bool reset_requested; /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
-    bool decode_cache;    /* dcache=on: keep decoded MMIO instructions (lab 3) */
-    uint32_t features;    /* VM_F_* */
-    struct mmio_bus mmio; /* the devices' guest-physical regions (lab 3) */
-    struct bus pio;       /* port I/O (x86; PCI I/O BARs) */
+    bool reset_requested;   /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
+    bool decode_cache;      /* dcache=on: keep decoded MMIO instructions (lab 3) */
+    uint32_t features;      /* VM_F_* */
+    struct mmio_bus mmio;   /* the devices' guest-physical regions (lab 3) */
+    struct bus pio;         /* port I/O (x86; PCI I/O BARs) */
     struct device *devices; /* the board's devices this VM has (device.h) */
     unsigned ndevices;
     struct console_sink console;
     uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
-    bool watch;           /* the run loop traces exits or waits for snapshot_test_at (core/run.c) */
-    struct vcpu vcpu;     /* one vCPU until SMP guests exist */
-    struct arch_vm arch;  /* stage-2 tables and the like (arch/<arch>/) */
+    bool watch;                /* the run loop traces exits or waits for snapshot_test_at (core/run.c) */
+    struct vcpu vcpu;          /* one vCPU until SMP guests exist */
+    struct arch_vm arch;       /* stage-2 tables and the like (arch/<arch>/) */
 };
 
 /* Load the image into guest RAM, write the device tree and reset the vCPU.

@@ -53,9 +53,9 @@ END_TEST
 START_TEST(test_zero_and_too_big)
 {
     ck_assert_ptr_null(mv_malloc(0));
-    ck_assert_ptr_null(mv_malloc(ARENA_SIZE));      /* the header does not fit beside it */
+    ck_assert_ptr_null(mv_malloc(ARENA_SIZE)); /* the header does not fit beside it */
     ck_assert_ptr_null(mv_malloc(ARENA_SIZE + 1));
-    ck_assert_ptr_null(mv_malloc(SIZE_MAX));        /* must not wrap when rounded up */
+    ck_assert_ptr_null(mv_malloc(SIZE_MAX)); /* must not wrap when rounded up */
     ck_assert_ptr_null(mv_malloc(SIZE_MAX - 6));
     ck_assert_uint_eq(heap_free_bytes(), initial_free); /* failures cost nothing */
     void *p = mv_malloc(ARENA_SIZE / 2);

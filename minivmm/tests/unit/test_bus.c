@@ -141,21 +141,21 @@ START_TEST(test_add_refused)
     struct bus b = {0};
     struct knob k = {0};
     ck_assert_int_eq(bus_add(&b, 0x1000, 0x1000, &knob_ops, &k), 0);
-    ck_assert_int_eq(bus_add(&b, 0x3000, 0, &knob_ops, &k), -1);               /* empty */
-    ck_assert_int_eq(bus_add(&b, 0xfffff000u, 0x2000, &knob_ops, &k), -1);     /* wraps */
-    ck_assert_int_eq(bus_add(&b, 0xfffff000u, 0x1000, &knob_ops, &k), -1);     /* ends exactly at 4 GiB */
+    ck_assert_int_eq(bus_add(&b, 0x3000, 0, &knob_ops, &k), -1);                /* empty */
+    ck_assert_int_eq(bus_add(&b, 0xfffff000u, 0x2000, &knob_ops, &k), -1);      /* wraps */
+    ck_assert_int_eq(bus_add(&b, 0xfffff000u, 0x1000, &knob_ops, &k), -1);      /* ends exactly at 4 GiB */
     ck_assert_int_eq(bus_add(&b, 0x80000000u, 0x80000000u, &knob_ops, &k), -1); /* ditto, half the space */
-    ck_assert_int_eq(bus_add(&b, 0xffffffffu, 1, &knob_ops, &k), -1);          /* the last byte */
-    ck_assert_int_eq(bus_add(&b, 0x0fff, 2, &knob_ops, &k), -1);               /* overlaps the start */
-    ck_assert_int_eq(bus_add(&b, 0x1fff, 1, &knob_ops, &k), -1);               /* overlaps the end */
-    ck_assert_int_eq(bus_add(&b, 0x0000, 0x10000, &knob_ops, &k), -1);         /* covers it */
-    ck_assert_int_eq(bus_add(&b, 0x1800, 0x10, &knob_ops, &k), -1);            /* inside it */
+    ck_assert_int_eq(bus_add(&b, 0xffffffffu, 1, &knob_ops, &k), -1);           /* the last byte */
+    ck_assert_int_eq(bus_add(&b, 0x0fff, 2, &knob_ops, &k), -1);                /* overlaps the start */
+    ck_assert_int_eq(bus_add(&b, 0x1fff, 1, &knob_ops, &k), -1);                /* overlaps the end */
+    ck_assert_int_eq(bus_add(&b, 0x0000, 0x10000, &knob_ops, &k), -1);          /* covers it */
+    ck_assert_int_eq(bus_add(&b, 0x1800, 0x10, &knob_ops, &k), -1);             /* inside it */
     ck_assert_int_eq(bus_add(&b, 0x4000, 0x10, NULL, &k), -1);
     ck_assert_int_eq(bus_add(&b, 0x4000, 0x10, &no_access_ops, &k), -1);
     ck_assert_uint_eq(b.count, 1);
-    ck_assert_int_eq(bus_add(&b, 0xffffe000u, 0x1000, &knob_ops, &k), 0);      /* one page short of the top */
-    ck_assert_int_eq(bus_add(&b, 0x0fff, 1, &knob_ops, &k), 0);                /* adjacent below */
-    ck_assert_int_eq(bus_add(&b, 0x2000, 1, &knob_ops, &k), 0);                /* adjacent above */
+    ck_assert_int_eq(bus_add(&b, 0xffffe000u, 0x1000, &knob_ops, &k), 0); /* one page short of the top */
+    ck_assert_int_eq(bus_add(&b, 0x0fff, 1, &knob_ops, &k), 0);           /* adjacent below */
+    ck_assert_int_eq(bus_add(&b, 0x2000, 1, &knob_ops, &k), 0);           /* adjacent above */
     ck_assert_uint_eq(b.count, 4);
     ck_assert_uint_eq(bus_find(&b, 0xffffeffcu, 4)->base, 0xffffe000u);
 }
@@ -265,18 +265,18 @@ START_TEST(test_move)
     assert_at(&b, 0x8000, 0x1000, &a);
 
     /* Refused: nothing changes. */
-    ck_assert_int_eq(bus_move(&b, 0x8000, 0x4800), -1);       /* overlaps c */
-    ck_assert_int_eq(bus_move(&b, 0x8000, 0x3001), -1);       /* overlaps c's first byte */
-    ck_assert_int_eq(bus_move(&b, 0x8000, 0xfffff800u), -1);  /* wraps past 4 GiB */
-    ck_assert_int_eq(bus_move(&b, 0x8000, 0xfffff000u), -1);  /* ends exactly at 4 GiB */
-    ck_assert_int_eq(bus_move(&b, 0x8004, 0x10000), -1);      /* not a region's base */
-    ck_assert_int_eq(bus_move(&b, 0x1000, 0x10000), -1);      /* nothing there any more */
+    ck_assert_int_eq(bus_move(&b, 0x8000, 0x4800), -1);      /* overlaps c */
+    ck_assert_int_eq(bus_move(&b, 0x8000, 0x3001), -1);      /* overlaps c's first byte */
+    ck_assert_int_eq(bus_move(&b, 0x8000, 0xfffff800u), -1); /* wraps past 4 GiB */
+    ck_assert_int_eq(bus_move(&b, 0x8000, 0xfffff000u), -1); /* ends exactly at 4 GiB */
+    ck_assert_int_eq(bus_move(&b, 0x8004, 0x10000), -1);     /* not a region's base */
+    ck_assert_int_eq(bus_move(&b, 0x1000, 0x10000), -1);     /* nothing there any more */
     ck_assert_uint_eq(b.count, 2);
     assert_at(&b, 0x8000, 0x1000, &a);
     assert_at(&b, 0x4000, 0x1000, &c);
     ck_assert_ptr_null(bus_find(&b, 0x10000, 1));
     ck_assert_ptr_null(bus_find(&b, 0xfffff000u, 1));
-    ck_assert_int_eq(bus_move(&b, 0x8000, 0x3000), 0);        /* adjacent to c: fine */
+    ck_assert_int_eq(bus_move(&b, 0x8000, 0x3000), 0); /* adjacent to c: fine */
     assert_at(&b, 0x3000, 0x1000, &a);
     assert_at(&b, 0x4000, 0x1000, &c);
 }

@@ -9,9 +9,9 @@
 #include "suites.h"
 
 /* A Cortex-A15 as QEMU models it: L1 separate I and D, L2 unified. */
-#define A15_CLIDR       0x0a200023u
-#define A15_CCSIDR_L1D  0x701fe00au  /* 32 KiB: 64-byte lines, 2 ways, 256 sets */
-#define A15_CCSIDR_L2   0x711fe07au  /* 2 MiB: 64-byte lines, 16 ways, 2048 sets */
+#define A15_CLIDR      0x0a200023u
+#define A15_CCSIDR_L1D 0x701fe00au /* 32 KiB: 64-byte lines, 2 ways, 256 sets */
+#define A15_CCSIDR_L2  0x711fe07au /* 2 MiB: 64-byte lines, 16 ways, 2048 sets */
 
 /* Operand for level (1-based), set and way with 64-byte lines and w way bits. */
 static uint32_t sw(unsigned level, uint32_t set, uint32_t way, unsigned way_bits)
@@ -22,8 +22,8 @@ static uint32_t sw(unsigned level, uint32_t set, uint32_t way, unsigned way_bits
 /* MCR p15, 0, Rt, c7, CRm, opc2 (write) or MRC (read), as an EC 0x03 syndrome. */
 static uint32_t mcr_hsr(unsigned crm, unsigned opc2, unsigned rt, bool read)
 {
-    return ((uint32_t)EC_CP15_32 << HSR_EC_SHIFT) | HSR_IL | (opc2 << 17) | (7u << 10) |
-           (rt << 5) | (crm << 1) | (read ? 1u : 0u);
+    return ((uint32_t)EC_CP15_32 << HSR_EC_SHIFT) | HSR_IL | (opc2 << 17) | (7u << 10) | (rt << 5) |
+           (crm << 1) | (read ? 1u : 0u);
 }
 
 static struct vm *vm;
@@ -58,8 +58,8 @@ START_TEST(test_is_op)
     ck_assert(!cache_sw_is_op(mcr_hsr(14, 1, 0, false))); /* DCCIMVAC */
     ck_assert(!cache_sw_is_op(mcr_hsr(5, 0, 0, false)));  /* ICIALLU */
     /* The same ISS in another class (CP14) is not a CP15 operation. */
-    uint32_t cp14 = (mcr_hsr(6, 2, 0, false) & ~(0x3fu << HSR_EC_SHIFT)) |
-                    ((uint32_t)EC_CP14_32 << HSR_EC_SHIFT);
+    uint32_t cp14 =
+        (mcr_hsr(6, 2, 0, false) & ~(0x3fu << HSR_EC_SHIFT)) | ((uint32_t)EC_CP14_32 << HSR_EC_SHIFT);
     ck_assert(!cache_sw_is_op(cp14));
     /* opc1 != 0 or CRn != 7 */
     ck_assert(!cache_sw_is_op(mcr_hsr(6, 2, 0, false) | (1u << 14)));
@@ -71,11 +71,11 @@ START_TEST(test_operand_valid)
 {
     const uint32_t *c = v->arch.cp15.ccsidr;
     ck_assert(cache_sw_operand_valid(sw(1, 0, 0, 1), A15_CLIDR, c));
-    ck_assert(cache_sw_operand_valid(sw(1, 255, 1, 1), A15_CLIDR, c));  /* last set and way */
+    ck_assert(cache_sw_operand_valid(sw(1, 255, 1, 1), A15_CLIDR, c)); /* last set and way */
     ck_assert(cache_sw_operand_valid(sw(2, 2047, 15, 4), A15_CLIDR, c));
-    ck_assert(!cache_sw_operand_valid(sw(1, 256, 0, 1), A15_CLIDR, c)); /* set past 255 */
-    ck_assert(!cache_sw_operand_valid(sw(3, 0, 0, 1), A15_CLIDR, c));   /* no level 3 */
-    ck_assert(!cache_sw_operand_valid(sw(8, 0, 0, 1), A15_CLIDR, c));   /* level field 7 */
+    ck_assert(!cache_sw_operand_valid(sw(1, 256, 0, 1), A15_CLIDR, c));            /* set past 255 */
+    ck_assert(!cache_sw_operand_valid(sw(3, 0, 0, 1), A15_CLIDR, c));              /* no level 3 */
+    ck_assert(!cache_sw_operand_valid(sw(8, 0, 0, 1), A15_CLIDR, c));              /* level field 7 */
     ck_assert(!cache_sw_operand_valid(sw(1, 0, 0, 1) | 1u, A15_CLIDR, c));         /* bit 0 */
     ck_assert(!cache_sw_operand_valid(sw(1, 0, 0, 1) | (1u << 30), A15_CLIDR, c)); /* between way and set */
     ck_assert(!cache_sw_operand_valid(sw(1, 0, 0, 1) | (1u << 4), A15_CLIDR, c));  /* below the set */

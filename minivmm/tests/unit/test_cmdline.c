@@ -42,7 +42,8 @@ START_TEST(test_host_files)
     ck_assert_str_eq(o.initrd, "");
     ck_assert_str_eq(o.dtb, "");
     ck_assert_str_eq(o.dtb_out, "");
-    ck_assert_int_eq(parse("minivmm initrd=rd.cpio dtb=my.dtb dtb-out=build/out.dtb zImage console=ttyAMA0"), 0);
+    ck_assert_int_eq(parse("minivmm initrd=rd.cpio dtb=my.dtb dtb-out=build/out.dtb zImage console=ttyAMA0"),
+                     0);
     ck_assert_str_eq(o.initrd, "rd.cpio");
     ck_assert_str_eq(o.dtb, "my.dtb");
     ck_assert_str_eq(o.dtb_out, "build/out.dtb");

@@ -23,14 +23,14 @@
 /* ---- The probe: a device type of this file's own, which counts its resets. */
 
 #define PROBE_VERSION 3u
-#define PROBE_RESET 0x5eed0001u /* its value after a reset */
-#define PROBE_BAD 0xbad0bad0u   /* a value its snapshot refuses, as a device refuses an index past its table */
+#define PROBE_RESET   0x5eed0001u /* its value after a reset */
+#define PROBE_BAD     0xbad0bad0u /* a value its snapshot refuses, as a device refuses an index past its table */
 
 struct probe {
     uint32_t value, other; /* state: what the snapshot holds */
     bool flag;
-    unsigned resets;       /* the test's counter: not state, never in the snapshot */
-    struct device *dev;    /* wiring */
+    unsigned resets;    /* the test's counter: not state, never in the snapshot */
+    struct device *dev; /* wiring */
 };
 
 static void *probe_create(struct device *d)
@@ -199,7 +199,8 @@ START_TEST(test_registry_complete)
         if (t->ops)
             ck_assert_msg(t->ops->access && t->ops->name, "'%s' has incomplete bus ops", nm);
         else
-            ck_assert_msg(t->rw->read && t->rw->write && t->rw->name, "'%s' has an incomplete read/write pair", nm);
+            ck_assert_msg(t->rw->read && t->rw->write && t->rw->name,
+                          "'%s' has an incomplete read/write pair", nm);
         ck_assert_msg(t->snapshot != NULL, "'%s' has no snapshot", nm);
         ck_assert_msg(t->snap_version != 0, "'%s' has snapshot version 0", nm);
         for (const struct device_type *u = t + 1; u < device_types_end(); u++)
@@ -418,7 +419,8 @@ START_TEST(test_testdev_round_trip)
     a.last = 0x80040012u;
     a.count = 0x01020304u;
     memset(&b, 0, sizeof(b));
-    ck_assert_uint_eq(round_trip("testdev", t->snap_version, t->snapshot, &a, &b), SNAP_HEADER_SIZE + 256 + 8);
+    ck_assert_uint_eq(round_trip("testdev", t->snap_version, t->snapshot, &a, &b),
+                      SNAP_HEADER_SIZE + 256 + 8);
     ck_assert_mem_eq(&a, &b, sizeof(a));
 }
 END_TEST
@@ -448,8 +450,8 @@ static int backend_ctx;
 
 static uint32_t *pl011_regs(struct vpl011 *u, unsigned i)
 {
-    uint32_t *regs[] = {&u->cr, &u->lcr_h, &u->ibrd, &u->fbrd, &u->ifls,
-                        &u->imsc, &u->ris, &u->dmacr, &u->ilpr, &u->rsr};
+    uint32_t *regs[] = {&u->cr,   &u->lcr_h, &u->ibrd,  &u->fbrd, &u->ifls,
+                        &u->imsc, &u->ris,   &u->dmacr, &u->ilpr, &u->rsr};
     return regs[i];
 }
 
@@ -474,7 +476,8 @@ START_TEST(test_pl011_round_trip)
     memset(&b, 0, sizeof(b));
     const struct vpl011_backend sentinel = {fake_tx, NULL, fake_irq, &b};
     b.backend = sentinel;
-    ck_assert_uint_eq(round_trip("pl011", t->snap_version, t->snapshot, &a, &b), SNAP_HEADER_SIZE + VPL011_PAYLOAD);
+    ck_assert_uint_eq(round_trip("pl011", t->snap_version, t->snapshot, &a, &b),
+                      SNAP_HEADER_SIZE + VPL011_PAYLOAD);
     for (unsigned i = 0; i < 10; i++)
         ck_assert_uint_eq(*pl011_regs(&b, i), *pl011_regs(&a, i));
     ck_assert_mem_eq(b.rx_fifo, a.rx_fifo, sizeof(a.rx_fifo));
@@ -527,7 +530,7 @@ static void fake_eoi(void *ctx, unsigned intid)
 
 /* An LR's contents for interrupt vid. */
 #define LR(vid, state, prio) ((state) | (uint32_t)(prio) << LR_PRIO_SHIFT | (uint32_t)(vid))
-#define VGIC_PAYLOAD (1 + VGIC_NR_LRS * 4 + 4 + 4 + 4 + 8 + VGIC_NR_IRQS * 9)
+#define VGIC_PAYLOAD         (1 + VGIC_NR_LRS * 4 + 4 + 4 + 4 + 8 + VGIC_NR_IRQS * 9)
 
 /* A distributor in the middle of things: three interrupts in list registers, every field varied. */
 static void vgic_fill(struct vgic *g)
@@ -570,7 +573,8 @@ static void assert_vgic_eq(const struct vgic *a, const struct vgic *b)
         const struct vgic_irq *p = &a->irq[i], *q = &b->irq[i];
         ck_assert_msg(p->enabled == q->enabled && p->pending == q->pending && p->level == q->level &&
                           p->active == q->active && p->edge == q->edge && p->lr == q->lr &&
-                          p->lr_latched == q->lr_latched && p->priority == q->priority && p->target == q->target,
+                          p->lr_latched == q->lr_latched && p->priority == q->priority &&
+                          p->target == q->target,
                       "irq %u differs", i);
     }
 }
@@ -654,7 +658,7 @@ START_TEST(test_gicd_hostile)
     gicd_refused(-2, 0);
     gicd_refused(127, 0);
     gicd_refused(-128, 0);
-    gicd_refused(2, LR(41, LR_PENDING, 0)); /* LR 2 holds 41, not 40 */
+    gicd_refused(2, LR(41, LR_PENDING, 0));            /* LR 2 holds 41, not 40 */
     gicd_refused(0, LR(IRQ_VTIMER, LR_PENDING, 0x14)); /* LR 0 holds the timer */
 
     /* The same interrupt in LR 2, where it is: accepted. */
@@ -760,8 +764,8 @@ START_TEST(test_vcpu_hostile_mode)
         uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
         cpu_clear();
         memset(&b, 0, sizeof(b));
-        ck_assert_msg(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b) == -1, "cpsr %#x accepted",
-                      bad[i]);
+        ck_assert_msg(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b) == -1,
+                      "cpsr %#x accepted", bad[i]);
         assert_err_has("section 'vcpu0'");
         assert_cpu_clear(); /* nothing reached the CPU */
         ck_assert_uint_eq(b.arch.cp15.midr, 0);
@@ -790,7 +794,8 @@ START_TEST(test_vcpu_truncated)
         set32le(buf + LENGTH_AT, cut);
         cpu_clear();
         memset(&b, 0, sizeof(b));
-        ck_assert_int_eq(restore_section(buf, SNAP_HEADER_SIZE + cut, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b), -1);
+        ck_assert_int_eq(restore_section(buf, SNAP_HEADER_SIZE + cut, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b),
+                         -1);
         assert_err_has("section 'vcpu0': truncated");
         assert_cpu_clear();
     }

@@ -5,7 +5,7 @@
 #include "suites.h"
 
 #define RAM_IPA   0x40000000u
-#define RAM_SIZE  0x100000u           /* 1 MiB of fake guest RAM */
+#define RAM_SIZE  0x100000u /* 1 MiB of fake guest RAM */
 #define VMM_START 0x50000000u
 #define VMM_END   0x60000000u
 #define POISON    0xAA
@@ -23,7 +23,11 @@ struct image {
     unsigned phnum; /* program headers added */
 };
 
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 static void wr32(uint8_t *p, uint32_t v)
 {
     wr16(p, (uint16_t)v);
@@ -39,9 +43,9 @@ static void img_init(struct image *im, uint32_t entry, unsigned phnum)
 {
     memset(im, 0, sizeof(*im));
     memcpy(im->b, "\177ELF", 4);
-    im->b[4] = 1; /* ELFCLASS32 */
-    im->b[5] = 1; /* ELFDATA2LSB */
-    im->b[6] = 1; /* EV_CURRENT */
+    im->b[4] = 1;                /* ELFCLASS32 */
+    im->b[5] = 1;                /* ELFDATA2LSB */
+    im->b[6] = 1;                /* EV_CURRENT */
     wr16(im->b + E_TYPE, 2);     /* ET_EXEC */
     wr16(im->b + E_MACHINE, 40); /* EM_ARM */
     wr32(im->b + 20, 1);         /* e_version */
@@ -53,11 +57,14 @@ static void img_init(struct image *im, uint32_t entry, unsigned phnum)
     im->len = EHDR_SIZE + phnum * PHDR_SIZE;
 }
 
-static uint8_t *phdr(struct image *im, unsigned i) { return im->b + EHDR_SIZE + i * PHDR_SIZE; }
+static uint8_t *phdr(struct image *im, unsigned i)
+{
+    return im->b + EHDR_SIZE + i * PHDR_SIZE;
+}
 
 /* Add the next program header; its filesz bytes (a pattern from `seed`) go at the end of the file. */
-static uint8_t *img_seg(struct image *im, uint32_t type, uint32_t paddr, uint32_t filesz,
-                        uint32_t memsz, uint8_t seed)
+static uint8_t *img_seg(struct image *im, uint32_t type, uint32_t paddr, uint32_t filesz, uint32_t memsz,
+                        uint8_t seed)
 {
     uint8_t *p = phdr(im, im->phnum++);
     wr32(p + P_TYPE, type);
@@ -95,7 +102,10 @@ static void setup(void)
     target = (struct elf_target){RAM_IPA, RAM_SIZE, VMM_START, VMM_END, ram_ptr, NULL};
 }
 
-static void teardown(void) { free(ram); }
+static void teardown(void)
+{
+    free(ram);
+}
 
 static bool ram_untouched(void)
 {
@@ -150,8 +160,8 @@ START_TEST(test_valid_two_segments_and_edges)
 {
     struct image im;
     img_init(&im, RAM_IPA + RAM_SIZE - 4, 3);
-    img_seg(&im, PT_LOAD, RAM_IPA, 0x40, 0x40, 3);                   /* first byte of RAM */
-    img_seg(&im, PT_NOTE, 0x10, 0x10, 0x10, 9);                      /* not loaded, not checked */
+    img_seg(&im, PT_LOAD, RAM_IPA, 0x40, 0x40, 3);                     /* first byte of RAM */
+    img_seg(&im, PT_NOTE, 0x10, 0x10, 0x10, 9);                        /* not loaded, not checked */
     img_seg(&im, PT_LOAD, RAM_IPA + RAM_SIZE - 0x100, 0x80, 0x100, 5); /* ends at the last byte */
     uint32_t entry = 0;
     ck_assert_int_eq(elf_load(im.b, im.len, &target, &entry, err, sizeof(err)), 0);
@@ -168,10 +178,10 @@ START_TEST(test_truncated)
     struct image im;
     img_init(&im, RAM_IPA, 1);
     img_seg(&im, PT_LOAD, RAM_IPA, 0x100, 0x100, 1);
-    expect_refused_len(&im, EHDR_SIZE - 1, "truncated");         /* shorter than the header */
+    expect_refused_len(&im, EHDR_SIZE - 1, "truncated");             /* shorter than the header */
     expect_refused_len(&im, EHDR_SIZE + PHDR_SIZE - 1, "truncated"); /* phdrs beyond the file */
-    expect_refused_len(&im, im.len - 1, "truncated");           /* segment data beyond the file */
-    wr16(im.b + E_PHNUM, 200);                                  /* phnum beyond the file */
+    expect_refused_len(&im, im.len - 1, "truncated");                /* segment data beyond the file */
+    wr16(im.b + E_PHNUM, 200);                                       /* phnum beyond the file */
     expect_refused(&im, "truncated");
     wr16(im.b + E_PHNUM, 1);
     wr32(im.b + E_PHOFF, 0xfffffff0u); /* phoff + size wraps in 32 bits */

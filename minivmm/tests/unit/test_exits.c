@@ -14,7 +14,7 @@
 
 /* An HSR as the hardware reports it: exception class, 32-bit instruction, ISS. */
 #define MK_HSR(ec, iss) (((uint32_t)(ec) << HSR_EC_SHIFT) | HSR_IL | (iss))
-#define HSR_HVC0 MK_HSR(EC_HVC, 0)
+#define HSR_HVC0        MK_HSR(EC_HVC, 0)
 
 static struct vm *vm;
 static struct vcpu *v;
@@ -56,7 +56,10 @@ static enum exit_action hvc(uint32_t nr, uint32_t a1, uint32_t a2)
     return trap(HSR_HVC0);
 }
 
-static uint32_t r0(void) { return v->arch.regs.r[0]; }
+static uint32_t r0(void)
+{
+    return v->arch.regs.r[0];
+}
 
 /* How often `needle` occurs in the captured console output. */
 static int console_count(const char *needle)
@@ -114,10 +117,10 @@ static void expect_efault(uint32_t ipa, uint32_t len)
 
 START_TEST(test_hvc_write_outside_ram)
 {
-    expect_efault(RAM_IPA - 1, 4);             /* starts below */
+    expect_efault(RAM_IPA - 1, 4);              /* starts below */
     expect_efault(0x10000000u, 4);              /* far below */
-    expect_efault(RAM_IPA + RAM_SIZE - 2, 3);  /* runs off the top */
-    expect_efault(RAM_IPA + RAM_SIZE, 1);      /* just past the top */
+    expect_efault(RAM_IPA + RAM_SIZE - 2, 3);   /* runs off the top */
+    expect_efault(RAM_IPA + RAM_SIZE, 1);       /* just past the top */
     expect_efault(RAM_IPA + 0x10, 0xffffffffu); /* ipa + len wraps */
     expect_efault(0xfffffff0u, 0x20);
 }
@@ -271,7 +274,7 @@ START_TEST(test_stats_counts)
     stats_record_exit(&s, EC_HVC);
     stats_record_exit(&s, EC_HVC);
     stats_record_exit(&s, 0x3f);
-    stats_record_exit(&s, EXIT_CLASSES);   /* out of range: total only */
+    stats_record_exit(&s, EXIT_CLASSES); /* out of range: total only */
     stats_record_exit(&s, 0xffffffffu);
     stats_record_irq(&s);
     ck_assert_uint_eq(stats_exit_count(&s, EC_HVC), 2);

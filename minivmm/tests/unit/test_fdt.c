@@ -32,11 +32,11 @@ static void dtb_open(struct dtb *d, const void *blob, uint32_t reported)
     ck_assert_uint_eq(be32(b), FDT_MAGIC);
     *d = (struct dtb){b, be32(b + 4), be32(b + 8), be32(b + 36), be32(b + 12), be32(b + 32)};
     ck_assert_uint_eq(d->total, reported);
-    ck_assert_uint_eq(be32(b + 20), 17);  /* version */
-    ck_assert_uint_eq(be32(b + 24), 16);  /* last compatible version */
+    ck_assert_uint_eq(be32(b + 20), 17); /* version */
+    ck_assert_uint_eq(be32(b + 24), 16); /* last compatible version */
     uint32_t rsv = be32(b + 16);
     ck_assert_uint_eq(rsv % 8, 0);
-    for (int i = 0; i < 16; i++)          /* the reservation map's terminating entry */
+    for (int i = 0; i < 16; i++) /* the reservation map's terminating entry */
         ck_assert_uint_eq(b[rsv + i], 0);
     ck_assert_uint_eq(d->off_struct % 4, 0);
     ck_assert_uint_ge(d->off_struct, rsv + 16);
@@ -45,8 +45,7 @@ static void dtb_open(struct dtb *d, const void *blob, uint32_t reported)
 }
 
 /* Token stream walker: calls back for each property with the path of its node. */
-typedef bool (*prop_fn)(void *ctx, const char *path, const char *name, const uint8_t *data,
-                        uint32_t len);
+typedef bool (*prop_fn)(void *ctx, const char *path, const char *name, const uint8_t *data, uint32_t len);
 
 static void dtb_walk(const struct dtb *d, prop_fn fn, void *ctx)
 {
@@ -92,8 +91,7 @@ struct query {
     uint32_t len;
 };
 
-static bool match_prop(void *ctx, const char *path, const char *name, const uint8_t *data,
-                       uint32_t len)
+static bool match_prop(void *ctx, const char *path, const char *name, const uint8_t *data, uint32_t len)
 {
     struct query *q = ctx;
     if (strcmp(path, q->path) || strcmp(name, q->name))
@@ -104,8 +102,7 @@ static bool match_prop(void *ctx, const char *path, const char *name, const uint
 }
 
 /* The value of property `name` of node `path`, or NULL. */
-static const uint8_t *dtb_prop(const struct dtb *d, const char *path, const char *name,
-                               uint32_t *len)
+static const uint8_t *dtb_prop(const struct dtb *d, const char *path, const char *name, uint32_t *len)
 {
     struct query q = {path, name, NULL, 0};
     dtb_walk(d, match_prop, &q);
@@ -411,7 +408,7 @@ START_TEST(test_user_dt_copied)
     guest_tree(&d);
     ck_assert_str_eq(dtb_str(&d, "/", "model"), "my board");
     ck_assert_str_eq(dtb_str(&d, "/pl011@9000000", "compatible"), "arm,pl011");
-    ck_assert_str_eq(dtb_str(&d, "/chosen", "stdout-path"), "/pl011@9000000"); /* kept */
+    ck_assert_str_eq(dtb_str(&d, "/chosen", "stdout-path"), "/pl011@9000000");     /* kept */
     ck_assert_str_eq(dtb_str(&d, "/chosen", "bootargs"), "console=hvc0 run=demo"); /* minivmm's */
     ck_assert_uint_eq(dtb_u32(&d, "/chosen", "linux,initrd-start"), RAM_IPA + 0x80000);
     ck_assert_uint_eq(dtb_u32(&d, "/chosen", "linux,initrd-end"), RAM_IPA + 0x80000 + 100);

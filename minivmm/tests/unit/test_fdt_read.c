@@ -14,8 +14,10 @@
 #define FDT_END        9u
 
 /* Header fields, by their offset. */
+/* clang-format off */
 enum { H_MAGIC = 0, H_TOTALSIZE = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSVMAP = 16,
        H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36 };
+/* clang-format on */
 
 static uint32_t get32(const uint8_t *b, uint32_t off)
 {
@@ -35,8 +37,8 @@ static void set32(uint8_t *b, uint32_t off, uint32_t v)
 struct rec {
     char log[4096];
     size_t len;
-    int events, open; /* callbacks so far; nodes open */
-    int stop_at;      /* the callback (1, 2...) that returns nonzero; 0: none */
+    int events, open;   /* callbacks so far; nodes open */
+    int stop_at;        /* the callback (1, 2...) that returns nonzero; 0: none */
     const char *reason; /* what that callback writes to err, if not NULL */
 };
 
@@ -138,22 +140,21 @@ static void build_sample(void)
     ck_assert_uint_ne(blob_len, 0);
 }
 
-static const char sample_log[] =
-    "node 0 \"\"\n"
-    "prop 0 #address-cells 4 <0x1>\n"
-    "prop 0 model 5 <\"test\">\n"
-    "node 1 \"cpus\"\n"
-    "prop 1 #size-cells 4 <0>\n"
-    "node 2 \"cpu@0\"\n"
-    "prop 2 reg 4 <0x12345678>\n"
-    "prop 2 enable-method 0 <>\n"
-    "end 2\n"
-    "end 1\n"
-    "node 1 \"memory@40000000\"\n"
-    "prop 1 device_type 7 <\"memory\">\n"
-    "prop 1 reg 8 <0x40000000 0x100000>\n"
-    "end 1\n"
-    "end 0\n";
+static const char sample_log[] = "node 0 \"\"\n"
+                                 "prop 0 #address-cells 4 <0x1>\n"
+                                 "prop 0 model 5 <\"test\">\n"
+                                 "node 1 \"cpus\"\n"
+                                 "prop 1 #size-cells 4 <0>\n"
+                                 "node 2 \"cpu@0\"\n"
+                                 "prop 2 reg 4 <0x12345678>\n"
+                                 "prop 2 enable-method 0 <>\n"
+                                 "end 2\n"
+                                 "end 1\n"
+                                 "node 1 \"memory@40000000\"\n"
+                                 "prop 1 device_type 7 <\"memory\">\n"
+                                 "prop 1 reg 8 <0x40000000 0x100000>\n"
+                                 "end 1\n"
+                                 "end 0\n";
 #define SAMPLE_EVENTS 15
 
 static void setup(void)
@@ -177,6 +178,7 @@ static void setup(void)
  *       uart: pl011@9000000 { compatible = "arm,pl011"; reg = <0x9000000 0x1000>; };
  *   };
  */
+/* clang-format off */
 static const uint8_t dtc_blob[] = {
     0xd0, 0x0d, 0xfe, 0xed, 0x00, 0x00, 0x01, 0xac, 0x00, 0x00, 0x00, 0x48, 0x00, 0x00, 0x01, 0x64,
     0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
@@ -206,6 +208,7 @@ static const uint8_t dtc_blob[] = {
     0x73, 0x74, 0x64, 0x6f, 0x75, 0x74, 0x2d, 0x70, 0x61, 0x74, 0x68, 0x00, 0x64, 0x65, 0x76, 0x69,
     0x63, 0x65, 0x5f, 0x74, 0x79, 0x70, 0x65, 0x00, 0x72, 0x65, 0x67, 0x00,
 };
+/* clang-format on */
 
 static const char dtc_log[] =
     "node 0 \"\"\n"
@@ -362,14 +365,17 @@ static uint32_t raw_blob(unsigned rsv)
     set32(rawb, H_SIZE_STRUCT, raw.len);
     for (unsigned i = 0; i < rsv; i++) {
         set32(rawb, 40 + 16 * i + 4, 0x48000000 + 0x1000 * i); /* address, low half */
-        set32(rawb, 40 + 16 * i + 12, 0x1000);                  /* size, low half */
+        set32(rawb, 40 + 16 * i + 12, 0x1000);                 /* size, low half */
     }
     memcpy(rawb + s_off, raw.s, raw.len);
     memcpy(rawb + str_off, STRINGS, sizeof(STRINGS));
     return total;
 }
 
-static void raw_start(void) { raw.len = 0; }
+static void raw_start(void)
+{
+    raw.len = 0;
+}
 
 START_TEST(test_nops_skipped)
 {
@@ -435,8 +441,10 @@ START_TEST(test_bad_offsets)
     uint32_t str_off = get32(blob, H_OFF_STRINGS);
     char want[128];
     set32(bad, H_OFF_STRUCT, blob_len + 4);
-    snprintf(want, sizeof(want), "the structure block (offset %u, %u bytes) is outside the blob "
-             "(totalsize %u)", blob_len + 4, s_size, blob_len);
+    snprintf(want, sizeof(want),
+             "the structure block (offset %u, %u bytes) is outside the blob "
+             "(totalsize %u)",
+             blob_len + 4, s_size, blob_len);
     refused(bad, blob_len, want);
     set32(bad, H_OFF_STRUCT, 0xfffffff0); /* 0xfffffff0 + size wraps to a small number */
     refused(bad, blob_len, "the structure block (offset 4294967280");
@@ -484,7 +492,8 @@ START_TEST(test_rsvmap)
     ck_assert_str_eq(rec.log, "node 0 \"\"\nend 0\n");
     /* The writer's map is just the (0,0) entry at 40, right before the structure block. */
     set32(bad, 44, 0x1000);
-    refused(bad, blob_len, "the memory reservation map at offset 40 has no (0,0) entry before "
+    refused(bad, blob_len,
+            "the memory reservation map at offset 40 has no (0,0) entry before "
             "offset 56");
     memcpy(bad, blob, blob_len);
     set32(bad, 52, 1); /* the size's low half */
@@ -499,8 +508,7 @@ START_TEST(test_bad_prop_name)
     uint32_t strings = get32(blob, H_SIZE_STRINGS);
     char want[128];
     set32(bad, PROP0 + 8, 999);
-    snprintf(want, sizeof(want), "property name offset 999 is outside the strings block (%u bytes)",
-             strings);
+    snprintf(want, sizeof(want), "property name offset 999 is outside the strings block (%u bytes)", strings);
     refused(bad, blob_len, want);
     set32(bad, PROP0 + 8, strings); /* just past the end */
     refused(bad, blob_len, "is outside the strings block");
@@ -517,15 +525,18 @@ START_TEST(test_prop_past_block)
     for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
         char want[128];
         set32(bad, PROP0 + 4, lens[i]); /* 0xfffffffd: rounded up to 4 in 32 bits, it would be 0 */
-        snprintf(want, sizeof(want), "property '#address-cells' of node '/' (%u bytes at offset %u) "
-                 "runs past the structure block", lens[i], PROP0);
+        snprintf(want, sizeof(want),
+                 "property '#address-cells' of node '/' (%u bytes at offset %u) "
+                 "runs past the structure block",
+                 lens[i], PROP0);
         refused(bad, blob_len, want);
     }
     raw_start();
     raw_node("");
     raw_tok(FDT_PROP);
     raw_tok(4); /* no name offset: the block ends */
-    refused(rawb, raw_blob(0), "the property at offset 64 is cut short by the end of the "
+    refused(rawb, raw_blob(0),
+            "the property at offset 64 is cut short by the end of the "
             "structure block");
 }
 END_TEST
@@ -538,7 +549,8 @@ START_TEST(test_bad_node_name)
     raw_tok(FDT_BEGIN_NODE);
     memcpy(raw.s + raw.len, "abcd", 4);
     raw.len += 4;
-    refused(rawb, raw_blob(0), "the name of the node at offset 64 is not NUL-terminated inside "
+    refused(rawb, raw_blob(0),
+            "the name of the node at offset 64 is not NUL-terminated inside "
             "the structure block");
     /* Its NUL inside the block, but not the padding after it. */
     raw_start();
@@ -578,7 +590,8 @@ START_TEST(test_unbalanced)
     refused(rawb, raw_blob(0), "FDT_END_NODE at offset 68 closes no node (the root node is closed)");
     raw_start();
     raw_tok(FDT_END_NODE);
-    refused(rawb, raw_blob(0), "the structure block does not start with the root node "
+    refused(rawb, raw_blob(0),
+            "the structure block does not start with the root node "
             "(FDT_END_NODE at offset 56)");
     raw_start();
     raw_prop(NAME_REG, "x");
@@ -743,8 +756,8 @@ START_TEST(test_truncated_blocks)
     for (uint32_t n = 0; n <= s_size; n++) {
         set32(bad, H_TOTALSIZE, new_s_off + n);
         set32(bad, H_SIZE_STRUCT, n);
-        ck_assert_msg(try_walk(bad, new_s_off + n) == (n == s_size ? 0 : -1),
-                      "%u bytes of structure: %s", n, err);
+        ck_assert_msg(try_walk(bad, new_s_off + n) == (n == s_size ? 0 : -1), "%u bytes of structure: %s", n,
+                      err);
     }
     ck_assert_str_eq(rec.log, sample_log);
 }

@@ -21,11 +21,11 @@ static int fmt_unchecked(char *b, size_t size, const char *fmt, ...)
 }
 
 /* The output must be exactly `expected` and the return value its length. */
-#define EXPECT_FMT(expected, ...)                                \
-    do {                                                         \
-        int n_ = mv_snprintf(buf, sizeof(buf), __VA_ARGS__);     \
-        ck_assert_str_eq(buf, (expected));                       \
-        ck_assert_int_eq(n_, (int)strlen(expected));             \
+#define EXPECT_FMT(expected, ...)                            \
+    do {                                                     \
+        int n_ = mv_snprintf(buf, sizeof(buf), __VA_ARGS__); \
+        ck_assert_str_eq(buf, (expected));                   \
+        ck_assert_int_eq(n_, (int)strlen(expected));         \
     } while (0)
 
 /* Where minivmm promises C99 behaviour, libc's snprintf is the oracle. */

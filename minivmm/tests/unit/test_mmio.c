@@ -33,10 +33,10 @@ START_TEST(test_register_overlaps)
     struct mmio_bus bus = {0};
     struct probe a = {0};
     ck_assert_int_eq(mmio_register(&bus, 0x1000, 0x1000, &probe_ops, &a), 0);
-    ck_assert_int_eq(mmio_register(&bus, 0x1fff, 0x10, &probe_ops, &a), -1);  /* overlaps the end */
-    ck_assert_int_eq(mmio_register(&bus, 0x0800, 0x0801, &probe_ops, &a), -1); /* overlaps the start */
-    ck_assert_int_eq(mmio_register(&bus, 0x0800, 0x0800, &probe_ops, &a), 0);  /* just below */
-    ck_assert_int_eq(mmio_register(&bus, 0x2000, 0, &probe_ops, &a), -1);      /* empty */
+    ck_assert_int_eq(mmio_register(&bus, 0x1fff, 0x10, &probe_ops, &a), -1);        /* overlaps the end */
+    ck_assert_int_eq(mmio_register(&bus, 0x0800, 0x0801, &probe_ops, &a), -1);      /* overlaps the start */
+    ck_assert_int_eq(mmio_register(&bus, 0x0800, 0x0800, &probe_ops, &a), 0);       /* just below */
+    ck_assert_int_eq(mmio_register(&bus, 0x2000, 0, &probe_ops, &a), -1);           /* empty */
     ck_assert_int_eq(mmio_register(&bus, 0xfffff000u, 0x2000, &probe_ops, &a), -1); /* wraps */
     ck_assert_int_eq(mmio_register(&bus, 0x3000, 0x10, NULL, &a), -1);
     ck_assert_uint_eq(bus.bus.count, 2);
@@ -70,7 +70,7 @@ START_TEST(test_find)
     ck_assert_ptr_null(mmio_find(&bus, 0x0fff, 1));
     ck_assert_ptr_null(mmio_find(&bus, 0x1100, 1));
     ck_assert_ptr_null(mmio_find(&bus, 0x1000, 0));
-    ck_assert_ptr_null(mmio_find(&bus, 0xfffffffeu, 4));   /* wraps */
+    ck_assert_ptr_null(mmio_find(&bus, 0xfffffffeu, 4)); /* wraps */
 }
 END_TEST
 
@@ -86,7 +86,7 @@ START_TEST(test_bus_access)
     ck_assert_uint_eq(v, 0xa1b2c3d4u); /* the bus passes the device's value on; the CPU side narrows it */
     ck_assert(mmio_bus_write(&bus, 0x1020, 1, 0x12345678u));
     ck_assert(a.write);
-    ck_assert_uint_eq(a.val, 0x78);    /* a narrow write reaches the device truncated */
+    ck_assert_uint_eq(a.val, 0x78); /* a narrow write reaches the device truncated */
     ck_assert(mmio_bus_write(&bus, 0x1020, 4, 0x12345678u));
     ck_assert_uint_eq(a.val, 0x12345678u);
     ck_assert(!mmio_bus_read(&bus, 0x1010, 3, &v)); /* no 3-byte accesses */

@@ -17,10 +17,10 @@ struct sample {
 };
 
 #define SAMPLE_VERSION 1u
-#define SAMPLE_LEN 34u /* 1 + 2 + 4 + 8 + 1 + 1 + 5 + 3 * 4 */
-#define FLAG_OFF 15u
-#define SECTION_LEN (SNAP_HEADER_SIZE + SAMPLE_LEN)
-#define LENGTH_AT (SNAP_NAME_MAX + 4u) /* the header's length field */
+#define SAMPLE_LEN     34u /* 1 + 2 + 4 + 8 + 1 + 1 + 5 + 3 * 4 */
+#define FLAG_OFF       15u
+#define SECTION_LEN    (SNAP_HEADER_SIZE + SAMPLE_LEN)
+#define LENGTH_AT      (SNAP_NAME_MAX + 4u) /* the header's length field */
 
 static void sample_snap(void *obj, struct snap *s)
 {
@@ -36,20 +36,20 @@ static void sample_snap(void *obj, struct snap *s)
 }
 
 static const struct sample sample_values = {
-    0x81, 0xa1b2, 0xc1d2e3f4u, 0x8877665544332211ull, true, -2, {0x10, 0x20, 0x30, 0x40, 0x50},
+    0x81,
+    0xa1b2,
+    0xc1d2e3f4u,
+    0x8877665544332211ull,
+    true,
+    -2,
+    {0x10, 0x20, 0x30, 0x40, 0x50},
     {0x11223344u, 0xdeadbeefu, 1},
 };
 
 /* sample_values on the wire: little-endian, whatever the host. */
 static const uint8_t sample_payload[SAMPLE_LEN] = {
-    0x81,
-    0xb2, 0xa1,
-    0xf4, 0xe3, 0xd2, 0xc1,
-    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-    0x01,
-    0xfe,
-    0x10, 0x20, 0x30, 0x40, 0x50,
-    0x44, 0x33, 0x22, 0x11, 0xef, 0xbe, 0xad, 0xde, 0x01, 0x00, 0x00, 0x00,
+    0x81, 0xb2, 0xa1, 0xf4, 0xe3, 0xd2, 0xc1, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x01, 0xfe,
+    0x10, 0x20, 0x30, 0x40, 0x50, 0x44, 0x33, 0x22, 0x11, 0xef, 0xbe, 0xad, 0xde, 0x01, 0x00, 0x00, 0x00,
 };
 
 /* Where each field of sample_snap ends in the payload. */
@@ -80,7 +80,8 @@ static void set32le(uint8_t *b, uint32_t v)
 }
 
 /* Save one object as a section at the start of b; the snapshot's length. */
-static uint32_t save_one(uint8_t *b, uint32_t cap, const char *name, uint32_t version, snap_fn fn, const void *obj)
+static uint32_t save_one(uint8_t *b, uint32_t cap, const char *name, uint32_t version, snap_fn fn,
+                         const void *obj)
 {
     struct snap_writer w;
     snap_writer_init(&w, b, cap);
@@ -144,9 +145,9 @@ END_TEST
 START_TEST(test_wire_bytes)
 {
     static const uint8_t header[SNAP_HEADER_SIZE] = {
-        's', 'a', 'm', 'p', 'l', 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* name, NUL-padded */
-        0x04, 0x03, 0x02, 0x01,                                     /* version 0x01020304 */
-        SAMPLE_LEN, 0, 0, 0,                                        /* length */
+        's',        'a',  'm',  'p',  'l', 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* name, NUL-padded */
+        0x04,       0x03, 0x02, 0x01,                                         /* version 0x01020304 */
+        SAMPLE_LEN, 0,    0,    0,                                            /* length */
     };
     memset(buf, 0xa5, sizeof(buf));
     uint32_t len = save_one(buf, sizeof(buf), "sample", 0x01020304u, sample_snap, &sample_values);
@@ -235,13 +236,15 @@ START_TEST(test_writer_second_section)
     struct sample empty = {0};
     memset(buf, 0xa5, sizeof(buf));
     snap_writer_init(&w, buf, SECTION_LEN + SNAP_HEADER_SIZE + 8); /* room for 8 bytes of payload */
-    ck_assert_int_eq(snap_write_section(&w, "sample", SAMPLE_VERSION, sample_snap, (void *)&sample_values), 0);
+    ck_assert_int_eq(snap_write_section(&w, "sample", SAMPLE_VERSION, sample_snap, (void *)&sample_values),
+                     0);
     ck_assert_int_eq(snap_write_section(&w, "second", SAMPLE_VERSION, sample_snap, &empty), -1);
     ck_assert(w.overflow);
     ck_assert_uint_eq(w.len, SECTION_LEN);
     ck_assert_uint_eq(buf[SECTION_LEN + SNAP_HEADER_SIZE + 8], 0xa5);
     memset(buf + SECTION_LEN, 0xa5, SNAP_HEADER_SIZE + 8);
-    ck_assert_int_eq(snap_write_section(&w, "tiny", 1, table_snap, &(struct table){0}), -1); /* 5 bytes would fit */
+    ck_assert_int_eq(snap_write_section(&w, "tiny", 1, table_snap, &(struct table){0}),
+                     -1); /* 5 bytes would fit */
     ck_assert_uint_eq(buf[SECTION_LEN], 0xa5);
     ck_assert_uint_eq(w.len, SECTION_LEN);
 }
@@ -285,7 +288,8 @@ START_TEST(test_reader_sections)
     struct table t = {2, {0, 0, 0xcafe, 0}};
     struct snap_writer w;
     snap_writer_init(&w, buf, sizeof(buf));
-    ck_assert_int_eq(snap_write_section(&w, "sample", SAMPLE_VERSION, sample_snap, (void *)&sample_values), 0);
+    ck_assert_int_eq(snap_write_section(&w, "sample", SAMPLE_VERSION, sample_snap, (void *)&sample_values),
+                     0);
     ck_assert_int_eq(snap_write_section(&w, "gicd", 2, table_snap, &t), 0);
     ck_assert_uint_eq(w.len, SECTION_LEN + SNAP_HEADER_SIZE + 5);
 
@@ -376,7 +380,8 @@ START_TEST(test_restore_truncated)
         struct sample out = {0};
         set32le(buf + LENGTH_AT, cut);
         ck_assert_int_eq(restore_one(buf, len - (SAMPLE_LEN - cut), SAMPLE_VERSION, sample_snap, &out), -1);
-        snprintf(want, sizeof(want), "section 'sample': truncated (payload %u bytes, the device reads more)", cut);
+        snprintf(want, sizeof(want), "section 'sample': truncated (payload %u bytes, the device reads more)",
+                 cut);
         ck_assert_str_eq(err, want);
         ck_assert_uint_eq(out.u8, cut >= field_end[0] ? sample_values.u8 : 0);
         ck_assert_uint_eq(out.u16, cut >= field_end[1] ? sample_values.u16 : 0);
@@ -431,7 +436,7 @@ START_TEST(test_restore_bool_byte)
     ck_assert_int_eq(restore_one(buf, len, SAMPLE_VERSION, sample_snap, &out), -1);
     ck_assert_str_eq(err, "section 'sample': a value is out of range");
     ck_assert(!out.flag);
-    ck_assert_int_eq(out.i8, 0);             /* the fields after it are left alone */
+    ck_assert_int_eq(out.i8, 0); /* the fields after it are left alone */
     ck_assert_uint_eq(out.regs[1], 0);
     ck_assert_uint_eq(out.u64, sample_values.u64); /* the ones before were restored */
 }

@@ -2,13 +2,13 @@
 #include <minivmm/string.h>
 #include <devices/vpl011.h>
 
-static const uint8_t periph_id[4] = { 0x11, 0x10, 0x14, 0x00 }; /* PL011, ARM, revision 1 (as QEMU's model) */
-static const uint8_t pcell_id[4] = { 0x0d, 0xf0, 0x05, 0xb1 };  /* PrimeCell */
+static const uint8_t periph_id[4] = {0x11, 0x10, 0x14, 0x00}; /* PL011, ARM, revision 1 (as QEMU's model) */
+static const uint8_t pcell_id[4] = {0x0d, 0xf0, 0x05, 0xb1};  /* PrimeCell */
 
 /* RX interrupt trigger level (IFLS.RXIFLSEL): 1/8, 1/4, 1/2, 3/4, 7/8 full. */
 static unsigned rx_trigger(const struct vpl011 *u)
 {
-    static const uint8_t eighths[8] = { 1, 2, 4, 6, 7, 4, 4, 4 };
+    static const uint8_t eighths[8] = {1, 2, 4, 6, 7, 4, 4, 4};
     if (!(u->lcr_h & LCR_H_FEN))
         return 1;
     return VPL011_FIFO * eighths[(u->ifls >> 3) & 7] / 8;
@@ -119,14 +119,26 @@ static void write_reg(struct vpl011 *u, uint32_t off, uint32_t v)
 {
     switch (off) {
     case UART_DR: write_dr(u, v); break;
-    case UART_RSR: u->rsr = 0; break;                 /* ECR: any write clears the errors */
+    case UART_RSR: u->rsr = 0; break; /* ECR: any write clears the errors */
     case UART_ILPR: u->ilpr = v & 0xff; break;
     case UART_IBRD: u->ibrd = v & 0xffff; break;
     case UART_FBRD: u->fbrd = v & 0x3f; break;
-    case UART_LCR_H: u->lcr_h = v & 0xff; vpl011_poll(u); break;
-    case UART_CR: u->cr = v & 0xff87; vpl011_poll(u); break;
-    case UART_IFLS: u->ifls = v & 0x3f; vpl011_poll(u); break;
-    case UART_IMSC: u->imsc = v & UART_INT_ALL; update_irq(u); break;
+    case UART_LCR_H:
+        u->lcr_h = v & 0xff;
+        vpl011_poll(u);
+        break;
+    case UART_CR:
+        u->cr = v & 0xff87;
+        vpl011_poll(u);
+        break;
+    case UART_IFLS:
+        u->ifls = v & 0x3f;
+        vpl011_poll(u);
+        break;
+    case UART_IMSC:
+        u->imsc = v & UART_INT_ALL;
+        update_irq(u);
+        break;
     case UART_ICR:
         u->ris &= ~(v & UART_INT_ALL);
         update_irq(u);
@@ -152,5 +164,5 @@ bool vpl011_write(void *dev, uint32_t off, unsigned width, uint32_t val)
     return true;
 }
 
-const struct mmio_ops vpl011_ops = { "pl011", "arm,pl011\0arm,primecell", vpl011_read, vpl011_write,
-                                     sizeof("arm,pl011\0arm,primecell") };
+const struct mmio_ops vpl011_ops = {"pl011", "arm,pl011\0arm,primecell", vpl011_read, vpl011_write,
+                                    sizeof("arm,pl011\0arm,primecell")};

@@ -14,11 +14,11 @@ void cp15_decode(uint32_t hsr, struct cp15_access *a)
 }
 
 enum access_kind {
-    RO,      /* read-only: a write is undefined */
-    RAZ,     /* reserved ID space: reads as zero, a write is undefined */
-    WI,      /* reads the view, writes are ignored (ACTLR) */
-    RW,      /* the guest's own state (CSSELR) */
-    CCSIDR,  /* read-only, the entry CSSELR selects */
+    RO,     /* read-only: a write is undefined */
+    RAZ,    /* reserved ID space: reads as zero, a write is undefined */
+    WI,     /* reads the view, writes are ignored (ACTLR) */
+    RW,     /* the guest's own state (CSSELR) */
+    CCSIDR, /* read-only, the entry CSSELR selects */
 };
 
 #define VIEW(field) offsetof(struct cp15_view, field)

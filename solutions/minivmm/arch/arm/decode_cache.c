@@ -50,8 +50,7 @@ static struct decode_entry *victim(struct decode_cache *c, struct decode_entry *
     return &set[c->clock++ % WAYS];
 }
 
-void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space,
-                         const struct mem_insn *m)
+void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space, const struct mem_insn *m)
 {
     if (!c->enabled)
         return;

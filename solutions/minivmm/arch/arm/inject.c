@@ -2,8 +2,8 @@
 #include <arch/traps.h>
 
 #define VEC_UNDEF 0x04
-#define VEC_PABT 0x0c
-#define VEC_DABT 0x10
+#define VEC_PABT  0x0c
+#define VEC_DABT  0x10
 
 struct exc {
     uint32_t mode, vector;

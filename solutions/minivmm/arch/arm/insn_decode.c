@@ -2,13 +2,13 @@
 #include <minivmm/string.h>
 #include <arch/mem_insn.h>
 
-#define BIT(x, n) (((x) >> (n)) & 1u)
+#define BIT(x, n)       (((x) >> (n)) & 1u)
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
-#define PC 15
+#define PC              15
 
 /* One transfer to or from rt; shared by every single-register form. */
-static bool single(struct mem_insn *m, uint8_t len, bool load, unsigned width, bool sign,
-                   unsigned rt, unsigned rn)
+static bool single(struct mem_insn *m, uint8_t len, bool load, unsigned width, bool sign, unsigned rt,
+                   unsigned rn)
 {
     memset(m, 0, sizeof(*m));
     m->len = len;
@@ -55,8 +55,8 @@ static bool wback_ok(const struct mem_insn *m)
     return true;
 }
 
-static bool multiple(struct mem_insn *m, uint8_t len, bool load, unsigned rn, uint32_t list,
-                     bool inc, bool before, bool w)
+static bool multiple(struct mem_insn *m, uint8_t len, bool load, unsigned rn, uint32_t list, bool inc,
+                     bool before, bool w)
 {
     memset(m, 0, sizeof(*m));
     m->len = len;
@@ -151,10 +151,12 @@ bool thumb_is_32bit(uint16_t hw1)
 }
 
 /* 16-bit Thumb (A6.2.4): the immediate, register and SP-relative forms, and LDM/STM. */
+/* clang-format off */
 static const struct { uint8_t width; bool load, sign; } t16_reg_ops[8] = {
     {4, false, false}, {2, false, false}, {1, false, false}, {1, true, true},  /* STR STRH STRB LDRSB */
     {4, true, false},  {2, true, false},  {1, true, false},  {2, true, true},   /* LDR LDRH LDRB LDRSH */
 };
+/* clang-format on */
 
 static bool thumb16(uint16_t h, struct mem_insn *m)
 {
@@ -170,7 +172,9 @@ static bool thumb16(uint16_t h, struct mem_insn *m)
         m->rm = (uint8_t)BITS(h, 8, 6);
         return true;
     }
-    case 0x6: case 0x7: case 0x8: { /* word, byte, halfword with imm5 scaled by the size */
+    case 0x6:
+    case 0x7:
+    case 0x8: { /* word, byte, halfword with imm5 scaled by the size */
         unsigned width = op == 0x6 ? 4 : op == 0x7 ? 1 : 2;
         single(m, 2, l, width, false, rt, rn);
         offset_mode(m, true, true, false);
@@ -187,8 +191,7 @@ static bool thumb16(uint16_t h, struct mem_insn *m)
         bool w = !l || !(list & (1u << base));
         return multiple(m, 2, l, base, list, true, false, w);
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -200,7 +203,7 @@ static bool thumb32_single(uint16_t hw1, uint16_t hw2, struct mem_insn *m)
     if (size == 3 || (s && (!l || size == 2)))
         return false;
     if (!single(m, 4, l, 1u << size, s, rt, rn))
-        return false; /* literal forms, PLD/PLI (Rt = PC) */
+        return false;  /* literal forms, PLD/PLI (Rt = PC) */
     if (BIT(hw1, 7)) { /* imm12, positive offset */
         offset_mode(m, true, true, false);
         m->imm = BITS(hw2, 11, 0);
@@ -229,8 +232,8 @@ static bool thumb32_dual(uint16_t hw1, uint16_t hw2, struct mem_insn *m)
 {
     bool p = BIT(hw1, 8), w = BIT(hw1, 5);
     unsigned rt = BITS(hw2, 15, 12), rt2 = BITS(hw2, 11, 8);
-    if (!single(m, 4, BIT(hw1, 4), 4, false, rt, BITS(hw1, 3, 0)) || rt2 == PC || rt2 == 13 ||
-        rt == 13 || (m->load && rt == rt2))
+    if (!single(m, 4, BIT(hw1, 4), 4, false, rt, BITS(hw1, 3, 0)) || rt2 == PC || rt2 == 13 || rt == 13 ||
+        (m->load && rt == rt2))
         return false;
     m->nregs = 2;
     m->rt[1] = (uint8_t)rt2;
@@ -250,8 +253,8 @@ bool insn_decode_thumb(uint16_t hw1, uint16_t hw2, struct mem_insn *m)
     if ((hw1 & 0xfe40) == 0xe800 && (BITS(hw1, 8, 7) == 1 || BITS(hw1, 8, 7) == 2)) {
         if (BIT(hw2, 13))
             return false; /* SP in the list */
-        return multiple(m, 4, BIT(hw1, 4), BITS(hw1, 3, 0), hw2, BITS(hw1, 8, 7) == 1,
-                        BITS(hw1, 8, 7) == 2, BIT(hw1, 5));
+        return multiple(m, 4, BIT(hw1, 4), BITS(hw1, 3, 0), hw2, BITS(hw1, 8, 7) == 1, BITS(hw1, 8, 7) == 2,
+                        BIT(hw1, 5));
     }
     return false;
 }

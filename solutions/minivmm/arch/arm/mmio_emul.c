@@ -9,11 +9,11 @@
 const bool lab3_mmio_enabled = true;
 
 /* ISS of a data abort (ARM ARM B3.13.6). */
-#define ISS_ISV   (1u << 24)
-#define ISS_SAS(iss) (((iss) >> 22) & 3)  /* access size: 1 << SAS bytes */
-#define ISS_SSE   (1u << 21)              /* sign-extend */
+#define ISS_ISV      (1u << 24)
+#define ISS_SAS(iss) (((iss) >> 22) & 3) /* access size: 1 << SAS bytes */
+#define ISS_SSE      (1u << 21)          /* sign-extend */
 #define ISS_SRT(iss) (((iss) >> 16) & 0xf)
-#define ISS_WNR   (1u << 6)
+#define ISS_WNR      (1u << 6)
 
 bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m)
 {
@@ -26,7 +26,7 @@ bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m)
         .sign = (iss & ISS_SSE) != 0,
         .width = (uint8_t)(1u << ISS_SAS(iss)),
         .nregs = 1,
-        .rt = { (uint8_t)ISS_SRT(iss) },
+        .rt = {(uint8_t)ISS_SRT(iss)},
         .mode = AM_OFFSET,
         .index = true,
     };
@@ -45,8 +45,7 @@ static uint32_t shifted(uint32_t v, unsigned type, unsigned n)
     }
 }
 
-void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first,
-                      uint32_t *new_base)
+void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first, uint32_t *new_base)
 {
     uint32_t base = *arm_reg(r, m->rn);
     if (m->mode == AM_MULTI) {

@@ -4,18 +4,17 @@
 
 const bool lab2_stage2_enabled = true;
 
-#define VTCR_RES1     (1u << 31)
-#define VTCR_T0SZ(n)  ((n) & 0xfu)        /* IPA size 2^(32 - T0SZ): 0 -> 4 GiB */
-#define VTCR_S        (1u << 4)           /* must equal T0SZ[3] */
-#define VTCR_SL0(n)   ((n) << 6)          /* 1: the walk starts at level 1 */
+#define VTCR_RES1       (1u << 31)
+#define VTCR_T0SZ(n)    (0xfu & (n)) /* IPA size 2^(32 - T0SZ): 0 -> 4 GiB */
+#define VTCR_S          (1u << 4)    /* must equal T0SZ[3] */
+#define VTCR_SL0(n)     ((n) << 6)   /* 1: the walk starts at level 1 */
 #define VTCR_IRGN0_WBWA (1u << 8)
 #define VTCR_ORGN0_WBWA (1u << 10)
 #define VTCR_SH0_INNER  (3u << 12)
 
 uint32_t s2_vtcr(void)
 {
-    return VTCR_RES1 | VTCR_SH0_INNER | VTCR_ORGN0_WBWA | VTCR_IRGN0_WBWA | VTCR_SL0(1) |
-           VTCR_T0SZ(0);
+    return VTCR_RES1 | VTCR_SH0_INNER | VTCR_ORGN0_WBWA | VTCR_IRGN0_WBWA | VTCR_SL0(1) | VTCR_T0SZ(0);
 }
 
 uint64_t s2_vttbr(const struct s2_pgtable *pt, uint8_t vmid)

@@ -4,9 +4,9 @@
 #include <arch/stage2.h>
 #include <arch/traps.h>
 
-#define ISS_WNR        (1u << 6)      /* data abort caused by a write */
-#define ISS_FSC(iss)   ((iss) & 0x3f)
-#define FSC_PERMISSION 0x0c           /* 0b0011LL: permission fault at level LL */
+#define ISS_WNR        (1u << 6) /* data abort caused by a write */
+#define ISS_FSC(iss)   (0x3f & (iss))
+#define FSC_PERMISSION 0x0c /* 0b0011LL: permission fault at level LL */
 
 /* HPFAR holds IPA[39:12] in bits 31:4; the page offset comes from the guest's own FAR. */
 uint32_t s2_fault_ipa(uint32_t hpfar, uint32_t far)
@@ -21,10 +21,10 @@ uint32_t s2_guest_fsr(bool lpae, bool permission, bool write)
 {
     uint32_t fsr;
     if (lpae)
-        fsr = (1u << 9) | (permission ? 0x0fu : 0x10u);   /* LPAE; permission L3 / external */
+        fsr = (1u << 9) | (permission ? 0x0fu : 0x10u); /* LPAE; permission L3 / external */
     else
-        fsr = permission ? 0x0fu : 0x08u;                 /* permission (page) / external */
-    return write ? fsr | (1u << 11) : fsr;                /* WnR */
+        fsr = permission ? 0x0fu : 0x08u;  /* permission (page) / external */
+    return write ? fsr | (1u << 11) : fsr; /* WnR */
 }
 
 static bool guest_lpae(void)
@@ -49,8 +49,8 @@ enum exit_action handle_iabt_low(struct vcpu *v, uint32_t hsr)
     bool permission = (ISS_FSC(hsr_iss(hsr)) & 0x3c) == FSC_PERMISSION;
     if (trace_exits)
         printk("  stage-2 %s fault fetching IPA %#x (VA %#x): prefetch abort injected\n",
-               permission ? "permission" : "translation",
-               s2_fault_ipa(v->arch.hpfar, v->arch.hifar), v->arch.hifar);
+               permission ? "permission" : "translation", s2_fault_ipa(v->arch.hpfar, v->arch.hifar),
+               v->arch.hifar);
     inject_pabt(v, v->arch.hifar, s2_guest_fsr(guest_lpae(), permission, false));
     return EXIT_RESUME;
 }

@@ -10,9 +10,15 @@ static uint64_t *entry(uint64_t *table, unsigned level, uint32_t ipa)
     return &table[(ipa >> level_shift[level]) & (level == 1 ? S2_L1_ENTRIES - 1 : S2_ENTRIES - 1)];
 }
 
-static bool is_valid(uint64_t d) { return d & S2_DESC_VALID; }
+static bool is_valid(uint64_t d)
+{
+    return d & S2_DESC_VALID;
+}
 /* A table at levels 1-2; at level 3 the same bits mean a page. */
-static bool is_table(uint64_t d, unsigned level) { return level < 3 && (d & S2_DESC_TABLE); }
+static bool is_table(uint64_t d, unsigned level)
+{
+    return level < 3 && (d & S2_DESC_TABLE);
+}
 
 static uint64_t attr_bits(uint32_t attrs)
 {

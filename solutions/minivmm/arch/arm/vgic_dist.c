@@ -18,7 +18,10 @@ void vgic_init(struct vgic *g)
     }
 }
 
-static bool sgi(unsigned id) { return id < 16; }
+static bool sgi(unsigned id)
+{
+    return id < 16;
+}
 
 /* What the guest's ISPENDR shows: latched, or the line of a level interrupt, or in an LR as pending. */
 static bool is_pending(const struct vgic *g, unsigned id)
@@ -47,7 +50,10 @@ static uint32_t bitmap(const struct vgic *g, uint32_t word, bool (*bit)(const st
     return v;
 }
 
-static bool is_enabled(const struct vgic *g, unsigned id) { return sgi(id) || g->irq[id].enabled; }
+static bool is_enabled(const struct vgic *g, unsigned id)
+{
+    return sgi(id) || g->irq[id].enabled;
+}
 
 /* Take an interrupt out of its list register (its state goes back to the
  * distributor); the next flush places whatever should be there. */
@@ -113,7 +119,10 @@ static void for_bits(struct vgic *g, uint32_t word, uint32_t v, void (*act)(stru
             act(g, word * 32 + b);
 }
 
-static void set_enable(struct vgic *g, unsigned id) { g->irq[id].enabled = true; }
+static void set_enable(struct vgic *g, unsigned id)
+{
+    g->irq[id].enabled = true;
+}
 static void clear_enable(struct vgic *g, unsigned id)
 {
     if (sgi(id))
@@ -177,13 +186,17 @@ static uint32_t read_icfgr(const struct vgic *g, uint32_t word)
 
 static uint32_t read_word(struct vgic *g, uint32_t off)
 {
-    if (off == GICD_CTLR) return g->enabled;
-    if (off == GICD_TYPER) return (VGIC_NR_IRQS / 32) - 1;
-    if (off == GICD_IIDR) return GICD_IIDR_VALUE;
-    if (off == GICD_PIDR2) return 0x2b;
+    if (off == GICD_CTLR)
+        return g->enabled;
+    if (off == GICD_TYPER)
+        return (VGIC_NR_IRQS / 32) - 1;
+    if (off == GICD_IIDR)
+        return GICD_IIDR_VALUE;
+    if (off == GICD_PIDR2)
+        return 0x2b;
     uint32_t w = (off & 0x7f) / 4;
     if (off >= GICD_ISENABLER && off < GICD_ISENABLER + 0x100 && w < 2)
-        return bitmap(g, w, is_enabled);  /* ISENABLER and ICENABLER read alike */
+        return bitmap(g, w, is_enabled); /* ISENABLER and ICENABLER read alike */
     if (off >= GICD_ISPENDR && off < GICD_ISPENDR + 0x100 && w < 2)
         return bitmap(g, w, is_pending);
     if (off >= GICD_ISACTIVER && off < GICD_ISACTIVER + 0x100 && w < 2)
@@ -195,7 +208,7 @@ static uint32_t read_word(struct vgic *g, uint32_t off)
     if (off >= GICD_ICFGR && off < GICD_ICFGR + VGIC_NR_IRQS / 4)
         return read_icfgr(g, (off - GICD_ICFGR) / 4);
     if (off >= GICD_CPENDSGIR && off < GICD_SPENDSGIR + 16) {
-        uint32_t v = 0;  /* one byte per SGI, one bit per requesting CPU: CPU 0 */
+        uint32_t v = 0; /* one byte per SGI, one bit per requesting CPU: CPU 0 */
         for (unsigned i = 0; i < 4; i++)
             if (is_pending(g, (off & 0xf) + i))
                 v |= 1u << (8 * i);
@@ -222,8 +235,7 @@ static void write_bytes(struct vgic *g, uint32_t off, unsigned width, uint32_t v
         if (prio) {
             g->irq[id].priority = b & VGIC_PRIO_MASK;
             withdraw(g, id); /* waiting in an LR at its old priority: placed again at the new one */
-        }
-        else if (id >= 32)
+        } else if (id >= 32)
             g->irq[id].target = b & 1; /* SGI/PPI targets are read-only; one CPU */
     }
 }
@@ -244,8 +256,7 @@ static void write_word(struct vgic *g, uint32_t off, uint32_t v)
         g->enabled = v & 1;
         for (unsigned id = 0; id < VGIC_NR_IRQS && !g->enabled; id++)
             withdraw(g, id);
-    }
-    else if (off == GICD_SGIR)
+    } else if (off == GICD_SGIR)
         write_sgir(g, v);
     else if (w >= 2)
         return; /* registers of interrupt IDs above 63: not implemented */
@@ -267,7 +278,7 @@ bool vgicd_write(void *dev, uint32_t off, unsigned width, uint32_t val)
 {
     struct vgic *g = dev;
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VGIC_NR_IRQS)
-        write_bytes(g, off, width, val, true);   /* byte-accessible */
+        write_bytes(g, off, width, val, true); /* byte-accessible */
     else if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + VGIC_NR_IRQS)
         write_bytes(g, off, width, val, false);
     else if (off >= GICD_CPENDSGIR && off < GICD_SPENDSGIR + 16)

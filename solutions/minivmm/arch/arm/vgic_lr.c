@@ -49,7 +49,7 @@ static void place(struct vgic *g, unsigned id, unsigned i)
     if (!q->edge)
         lr |= LR_EOI; /* its line must be sampled again when the guest is done */
     q->lr_latched = q->pending;
-    q->pending = false;   /* the pending state now lives in the LR */
+    q->pending = false; /* the pending state now lives in the LR */
     q->lr = (int8_t)i;
     g->lr[i] = lr;
     gich_write_lr(i, lr);

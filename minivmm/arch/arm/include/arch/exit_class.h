@@ -4,8 +4,8 @@
 
 #include <arch/hsr.h> /* the classes: enum hsr_ec */
 
-#define ARCH_EXIT_CLASSES 64             /* HSR.EC is six bits: the classes the core counts one by one */
-#define EXIT_CLASSES ARCH_EXIT_CLASSES   /* lab 0's name for it */
-#define ARCH_EXIT_IRQ ARCH_EXIT_CLASSES  /* a physical interrupt while the guest ran (counted apart) */
+#define ARCH_EXIT_CLASSES 64                /* HSR.EC is six bits: the classes the core counts one by one */
+#define EXIT_CLASSES      ARCH_EXIT_CLASSES /* lab 0's name for it */
+#define ARCH_EXIT_IRQ     ARCH_EXIT_CLASSES /* a physical interrupt while the guest ran (counted apart) */
 
 #endif

@@ -5,10 +5,11 @@
 #include <minivmm/types.h>
 
 #define HSR_EC_SHIFT 26
-#define HSR_IL       (1u << 25)      /* 1: trapped instruction was 32 bits */
+#define HSR_IL       (1u << 25) /* 1: trapped instruction was 32 bits */
 #define HSR_ISS_MASK 0x01ffffffu
 
 /* HSR.EC values (ARM ARM table B3-27). */
+/* clang-format off */
 enum hsr_ec {
     EC_UNKNOWN     = 0x00,
     EC_WFI_WFE     = 0x01,
@@ -28,6 +29,7 @@ enum hsr_ec {
     EC_DABT_LOW    = 0x24,  /* data abort from the guest (stage 2) */
     EC_DABT_HYP    = 0x25,
 };
+/* clang-format on */
 
 static inline uint32_t hsr_ec(uint32_t hsr) { return hsr >> HSR_EC_SHIFT; }
 static inline uint32_t hsr_iss(uint32_t hsr) { return hsr & HSR_ISS_MASK; }

@@ -14,27 +14,27 @@
  * instruction's addressing mode says (mem_insn_address).
  */
 enum mem_addr_mode {
-    AM_OFFSET,      /* single/pair: offset = imm, or Rm shifted; index/wback as P/W say */
-    AM_MULTI,       /* LDM/STM: multiple_inc/multiple_before as the IA/IB/DA/DB suffix says */
+    AM_OFFSET, /* single/pair: offset = imm, or Rm shifted; index/wback as P/W say */
+    AM_MULTI,  /* LDM/STM: multiple_inc/multiple_before as the IA/IB/DA/DB suffix says */
 };
 enum shift_type { SHIFT_LSL, SHIFT_LSR, SHIFT_ASR, SHIFT_ROR };
 
 struct mem_insn {
-    uint8_t len;        /* instruction length in bytes: 2 (16-bit Thumb) or 4 */
+    uint8_t len; /* instruction length in bytes: 2 (16-bit Thumb) or 4 */
     bool load;
-    bool sign;          /* sign-extend a load narrower than 32 bits (LDRSB/LDRSH) */
-    uint8_t width;      /* bytes per item: 1, 2 or 4 */
+    bool sign;     /* sign-extend a load narrower than 32 bits (LDRSB/LDRSH) */
+    uint8_t width; /* bytes per item: 1, 2 or 4 */
     uint8_t nregs;
     uint8_t rt[16];
-    uint8_t rn;         /* base register */
-    uint8_t mode;       /* enum mem_addr_mode */
-    bool add;           /* U: add the offset to Rn (else subtract) / increment (else decrement) */
-    bool index;         /* P: access at the offset address (else at Rn, post-indexed) / "before" */
-    bool wback;         /* the base register gets the offset address / Rn +- 4 * nregs */
-    bool reg_offset;    /* AM_OFFSET: the offset is Rm shifted, not imm */
-    uint8_t rm, shift;  /* shift: enum shift_type */
-    uint8_t shift_n;    /* 1-32 (LSR/ASR #32 are encoded as 0; decoders store 32) or 0 for none */
-    uint32_t imm;       /* immediate offset, a byte count */
+    uint8_t rn;        /* base register */
+    uint8_t mode;      /* enum mem_addr_mode */
+    bool add;          /* U: add the offset to Rn (else subtract) / increment (else decrement) */
+    bool index;        /* P: access at the offset address (else at Rn, post-indexed) / "before" */
+    bool wback;        /* the base register gets the offset address / Rn +- 4 * nregs */
+    bool reg_offset;   /* AM_OFFSET: the offset is Rm shifted, not imm */
+    uint8_t rm, shift; /* shift: enum shift_type */
+    uint8_t shift_n;   /* 1-32 (LSR/ASR #32 are encoded as 0; decoders store 32) or 0 for none */
+    uint32_t imm;      /* immediate offset, a byte count */
 };
 
 /* Lab 3 student file decode_cache.c: decoded instructions by guest PC and address space, so a
@@ -42,21 +42,20 @@ struct mem_insn {
 #define DECODE_CACHE_SIZE 64
 struct decode_entry {
     bool valid;
-    uint32_t pc;        /* guest virtual address of the instruction */
-    uint32_t space;     /* the address space it was fetched in (TTBR0 and the Thumb bit) */
+    uint32_t pc;    /* guest virtual address of the instruction */
+    uint32_t space; /* the address space it was fetched in (TTBR0 and the Thumb bit) */
     struct mem_insn insn;
 };
 struct decode_cache {
     bool enabled;
     struct decode_entry entries[DECODE_CACHE_SIZE];
-    unsigned clock;     /* free for the replacement policy (e.g. round robin) */
+    unsigned clock; /* free for the replacement policy (e.g. round robin) */
     uint64_t hits, misses;
 };
 void decode_cache_init(struct decode_cache *c, bool enabled);
 /* The cached instruction, or NULL (a miss; nothing is counted while disabled). */
 const struct mem_insn *decode_cache_lookup(struct decode_cache *c, uint32_t pc, uint32_t space);
-void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space,
-                         const struct mem_insn *m);
+void decode_cache_insert(struct decode_cache *c, uint32_t pc, uint32_t space, const struct mem_insn *m);
 void decode_cache_flush(struct decode_cache *c);
 
 #endif

@@ -31,8 +31,7 @@ extern const bool lab3_mmio_enabled; /* false in the skeleton: no devices, every
  * as the decoder refuses it). len comes from HSR.IL. */
 bool mmio_decode_isv(uint32_t hsr, struct mem_insn *m);
 /* The first address m accesses and the base register's value after it. */
-void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first,
-                      uint32_t *new_base);
+void mem_insn_address(const struct mem_insn *m, struct arm_regs *r, uint32_t *first, uint32_t *new_base);
 /* Carry out m on the VM's MMIO bus: items at IPA ipa, ipa + width, ...;
  * loads sign- or zero-extended into the registers, the base written back, the
  * PC stepped past the instruction. false (and nothing changed) if the bus

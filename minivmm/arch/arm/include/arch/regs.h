@@ -4,32 +4,32 @@
 
 /* Byte offsets into struct arm_regs, used by vectors.S. Keep in step with the
  * struct below: static assertions in hyp.c check every one. */
-#define REGS_R0        0
-#define REGS_SP_USR    52
-#define REGS_LR_USR    56
-#define REGS_PC        60
-#define REGS_CPSR      64
-#define REGS_SP_SVC    68
-#define REGS_LR_SVC    72
-#define REGS_SPSR_SVC  76
-#define REGS_SP_ABT    80
-#define REGS_LR_ABT    84
-#define REGS_SPSR_ABT  88
-#define REGS_SP_UND    92
-#define REGS_LR_UND    96
-#define REGS_SPSR_UND  100
-#define REGS_SP_IRQ    104
-#define REGS_LR_IRQ    108
-#define REGS_SPSR_IRQ  112
-#define REGS_R8_FIQ    116
-#define REGS_SP_FIQ    136
-#define REGS_LR_FIQ    140
-#define REGS_SPSR_FIQ  144
-#define REGS_SIZE      148
+#define REGS_R0       0
+#define REGS_SP_USR   52
+#define REGS_LR_USR   56
+#define REGS_PC       60
+#define REGS_CPSR     64
+#define REGS_SP_SVC   68
+#define REGS_LR_SVC   72
+#define REGS_SPSR_SVC 76
+#define REGS_SP_ABT   80
+#define REGS_LR_ABT   84
+#define REGS_SPSR_ABT 88
+#define REGS_SP_UND   92
+#define REGS_LR_UND   96
+#define REGS_SPSR_UND 100
+#define REGS_SP_IRQ   104
+#define REGS_LR_IRQ   108
+#define REGS_SPSR_IRQ 112
+#define REGS_R8_FIQ   116
+#define REGS_SP_FIQ   136
+#define REGS_LR_FIQ   140
+#define REGS_SPSR_FIQ 144
+#define REGS_SIZE     148
 
 /* Why guest_enter() returned. */
-#define EXIT_KIND_TRAP 1   /* Hyp trap vector: HSR says why */
-#define EXIT_KIND_IRQ  2   /* a physical IRQ while the guest ran */
+#define EXIT_KIND_TRAP 1 /* Hyp trap vector: HSR says why */
+#define EXIT_KIND_IRQ  2 /* a physical IRQ while the guest ran */
 #define EXIT_KIND_FIQ  3
 
 /* CPSR fields. */
@@ -42,10 +42,10 @@
 #define PSR_MODE_HYP  0x1a
 #define PSR_MODE_UND  0x1b
 #define PSR_MODE_SYS  0x1f
-#define PSR_T (1u << 5)
-#define PSR_F (1u << 6)
-#define PSR_I (1u << 7)
-#define PSR_A (1u << 8)
+#define PSR_T         (1u << 5)
+#define PSR_F         (1u << 6)
+#define PSR_I         (1u << 7)
+#define PSR_A         (1u << 8)
 
 #ifndef __ASSEMBLER__
 #include <minivmm/types.h>
@@ -64,7 +64,7 @@ struct arm_regs {
 
 /* What the guest reads from the trapped CP15 registers: every CRn=0 register
  * (identification and cache geometry, trapped by HSTR.T0) and ACTLR (HCR.TAC). */
-#define CCSIDR_COUNT 14   /* CSSELR values 0-13: levels 1-7, data/unified and instruction */
+#define CCSIDR_COUNT 14 /* CSSELR values 0-13: levels 1-7, data/unified and instruction */
 struct cp15_view {
     uint32_t midr, ctr, tcmtr, tlbtr, mpidr, revidr;
     uint32_t id_pfr0, id_pfr1, id_dfr0, id_afr0;
@@ -78,23 +78,23 @@ struct cp15_view {
 
 /* The guest's virtual timer, which lives in the CPU while the guest runs. */
 struct guest_vtimer {
-    uint32_t ctl;   /* CNTV_CTL: ENABLE, IMASK (ISTATUS is read-only) */
-    uint64_t cval;  /* CNTV_CVAL: the compare value */
-    uint64_t voff;  /* CNTVOFF: virtual count = physical count - voff */
+    uint32_t ctl;  /* CNTV_CTL: ENABLE, IMASK (ISTATUS is read-only) */
+    uint64_t cval; /* CNTV_CVAL: the compare value */
+    uint64_t voff; /* CNTVOFF: virtual count = physical count - voff */
 };
 
 /* The architecture's part of a vCPU. */
 struct arch_vcpu {
     struct arm_regs regs;
-    struct cp15_view cp15;  /* what trapped CP15 reads return (lab 1) */
+    struct cp15_view cp15;     /* what trapped CP15 reads return (lab 1) */
     uint32_t cp15_at_boot[32]; /* the guest's own CP15 registers at first boot (enum guest_cp15) */
     bool cp15_saved;
     /* The guest's own CP15 registers and virtual timer live in the CPU while
      * it runs; a snapshot copies them here first (vcpu_snapshot.c), so that
      * all of the vCPU's state can be reached in memory. */
-    uint32_t cp15_live[32];  /* enum guest_cp15 */
+    uint32_t cp15_live[32]; /* enum guest_cp15 */
     struct guest_vtimer vtimer;
-    uint32_t hsr;      /* syndrome of the last trap */
+    uint32_t hsr; /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
 };
 

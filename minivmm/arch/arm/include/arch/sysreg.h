@@ -5,17 +5,16 @@
 #include <minivmm/types.h>
 
 #ifdef __arm__
-#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                   \
-    static inline uint32_t read_##name(void)                                         \
-    {                                                                                \
-        uint32_t v;                                                                  \
-        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v)); \
-        return v;                                                                    \
-    }                                                                                \
-    static inline void write_##name(uint32_t v)                                      \
-    {                                                                                \
-        __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v) \
-                         : "memory");                                                \
+#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                                 \
+    static inline uint32_t read_##name(void)                                                      \
+    {                                                                                             \
+        uint32_t v;                                                                               \
+        __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v));           \
+        return v;                                                                                 \
+    }                                                                                             \
+    static inline void write_##name(uint32_t v)                                                   \
+    {                                                                                             \
+        __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v) : "memory"); \
     }
 
 static inline void write_vttbr(uint64_t v)
@@ -31,10 +30,7 @@ static inline uint64_t read_vttbr(void)
 }
 
 /* TLBIALLNSNH: invalidate every Non-secure, non-Hyp TLB entry (stage 1 and 2, all VMIDs). */
-static inline void tlbi_allnsnh(void)
-{
-    __asm__ volatile("mcr p15, 4, %0, c8, c7, 4" ::"r"(0) : "memory");
-}
+static inline void tlbi_allnsnh(void) { __asm__ volatile("mcr p15, 4, %0, c8, c7, 4" ::"r"(0) : "memory"); }
 
 /* DCCISW: clean and invalidate one data-cache line by set/way. */
 static inline void dccisw(uint32_t set_way)
@@ -54,18 +50,22 @@ static inline uint32_t read_cpsr(void)
 #else
 /* Host builds (Check unit tests): each register is a variable the test can set
  * and inspect (defined in minivmm/tests/unit/host_stubs.c). */
-#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                                   \
-    extern uint32_t host_sysreg_##name;                                              \
-    static inline uint32_t read_##name(void) { return host_sysreg_##name; }         \
+#define DEFINE_SYSREG32(name, op1, crn, crm, op2)                           \
+    extern uint32_t host_sysreg_##name;                                     \
+    static inline uint32_t read_##name(void) { return host_sysreg_##name; } \
     static inline void write_##name(uint32_t v) { host_sysreg_##name = v; }
 extern uint64_t host_sysreg_vttbr;
-extern unsigned host_tlb_flushes;  /* TLBIALLNSNH count */
+extern unsigned host_tlb_flushes; /* TLBIALLNSNH count */
 static inline void write_vttbr(uint64_t v) { host_sysreg_vttbr = v; }
 static inline uint64_t read_vttbr(void) { return host_sysreg_vttbr; }
 static inline void tlbi_allnsnh(void) { host_tlb_flushes++; }
-extern unsigned host_dccisw_count;  /* DCCISW operations, and the last operand */
+extern unsigned host_dccisw_count; /* DCCISW operations, and the last operand */
 extern uint32_t host_dccisw_last;
-static inline void dccisw(uint32_t set_way) { host_dccisw_count++; host_dccisw_last = set_way; }
+static inline void dccisw(uint32_t set_way)
+{
+    host_dccisw_count++;
+    host_dccisw_last = set_way;
+}
 static inline void isb(void) {}
 static inline void dsb(void) {}
 #endif
@@ -100,10 +100,10 @@ DEFINE_SYSREG32(cnthctl, 4, c14, c1, 0)
 #define HCR_TID3 (1u << 18)
 
 /* HDCR bits. */
-#define HDCR_TDRA (1u << 11)
+#define HDCR_TDRA  (1u << 11)
 #define HDCR_TDOSA (1u << 10)
-#define HDCR_TDA  (1u << 9)
-#define HDCR_TPM  (1u << 6)
+#define HDCR_TDA   (1u << 9)
+#define HDCR_TPM   (1u << 6)
 #define HDCR_TPMCR (1u << 5)
 
 #endif

@@ -6,36 +6,38 @@
 #include <minivmm/vcpu.h>
 
 /* ---- PSCI (Arm DEN 0022), SMC32 function numbers and return values. */
-#define PSCI_VERSION          0x84000000u
-#define PSCI_CPU_SUSPEND      0x84000001u
-#define PSCI_CPU_OFF          0x84000002u
-#define PSCI_CPU_ON           0x84000003u
-#define PSCI_AFFINITY_INFO    0x84000004u
+#define PSCI_VERSION           0x84000000u
+#define PSCI_CPU_SUSPEND       0x84000001u
+#define PSCI_CPU_OFF           0x84000002u
+#define PSCI_CPU_ON            0x84000003u
+#define PSCI_AFFINITY_INFO     0x84000004u
 #define PSCI_MIGRATE_INFO_TYPE 0x84000006u
-#define PSCI_SYSTEM_OFF       0x84000008u
-#define PSCI_SYSTEM_RESET     0x84000009u
-#define PSCI_FEATURES         0x8400000au
-#define PSCI_VERSION_1_0      0x00010000u
-#define PSCI_RET_SUCCESS      0
+#define PSCI_SYSTEM_OFF        0x84000008u
+#define PSCI_SYSTEM_RESET      0x84000009u
+#define PSCI_FEATURES          0x8400000au
+#define PSCI_VERSION_1_0       0x00010000u
+#define PSCI_RET_SUCCESS       0
 #define PSCI_RET_NOT_SUPPORTED (-1)
 /* SMCCC owner field (bits 29:24) of a function number: 4 = standard secure service (PSCI). */
-#define SMCCC_OWNER(fn)       (((fn) >> 24) & 0x3f)
-#define SMCCC_OWNER_STANDARD  4
+#define SMCCC_OWNER(fn)      (((fn) >> 24) & 0x3f)
+#define SMCCC_OWNER_STANDARD 4
 
 /* One trapped MCR/MRC, decoded from the HSR (ARM ARM B3.13.6, ISS for EC 0x03). */
 struct cp15_access {
     uint8_t opc1, crn, crm, opc2;
-    uint8_t rt;        /* guest register number 0-14 */
-    bool read;         /* MRC (register <- CP15) */
+    uint8_t rt; /* guest register number 0-14 */
+    bool read;  /* MRC (register <- CP15) */
 };
 
 /* The guest's own PL1 registers that injection reads and writes. */
+/* clang-format off */
 enum guest_cp15 {
     G_SCTLR, G_VBAR, G_DFSR, G_DFAR, G_IFSR, G_IFAR, G_TTBCR,
     G_TTBR0, G_TTBR1, G_DACR, G_PRRR, G_NMRR, G_CPACR,         /* for a reset (low words) */
     G_CONTEXTIDR, G_TPIDRURW, G_TPIDRURO, G_TPIDRPRW, G_PAR,
     G_CP15_COUNT
 };
+/* clang-format on */
 uint32_t guest_cp15_read(enum guest_cp15 r);
 void guest_cp15_write(enum guest_cp15 r, uint32_t v);
 
@@ -43,17 +45,17 @@ void guest_cp15_write(enum guest_cp15 r, uint32_t v);
 void guest_vtimer_read(struct guest_vtimer *t);
 void guest_vtimer_write(const struct guest_vtimer *t);
 
-#define SCTLR_V  (1u << 13)  /* high vectors at 0xffff0000 */
-#define SCTLR_TE (1u << 30)  /* exceptions taken in Thumb state */
-#define SCTLR_EE (1u << 25)  /* big-endian exceptions */
-#define PSR_E    (1u << 9)
-#define PSR_IT_MASK 0x0600fc00u  /* IT[1:0] in bits 26:25, IT[7:2] in bits 15:10 */
+#define SCTLR_V     (1u << 13) /* high vectors at 0xffff0000 */
+#define SCTLR_TE    (1u << 30) /* exceptions taken in Thumb state */
+#define SCTLR_EE    (1u << 25) /* big-endian exceptions */
+#define PSR_E       (1u << 9)
+#define PSR_IT_MASK 0x0600fc00u /* IT[1:0] in bits 26:25, IT[7:2] in bits 15:10 */
 
 /* ---- Framework: the host CPU's values (host_ids.c), and the guest's view of them
  * (cp15_view.c): the same, except that ID_PFR1 hides the Virtualization and
  * Security Extensions (a guest must not try to become a hypervisor itself) and
  * MPIDR describes the guest's single vCPU. */
-#define GUEST_MPIDR 0x80000000u  /* multiprocessing format, affinity 0 */
+#define GUEST_MPIDR 0x80000000u /* multiprocessing format, affinity 0 */
 void host_cp15_read(struct cp15_view *host);
 void cp15_view_init(struct cp15_view *view, const struct cp15_view *host);
 #define ID_PFR1_SECURITY_MASK 0x000000f0u

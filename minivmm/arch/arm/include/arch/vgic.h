@@ -5,11 +5,11 @@
 #include <minivmm/types.h>
 
 /* The guest's interrupt IDs (the virt board's numbering, so the same drivers work). */
-#define VGIC_NR_IRQS   64     /* SGIs 0-15, PPIs 16-31, SPIs 32-63: GICD_TYPER.ITLinesNumber = 1 */
-#define VGIC_NR_LRS    4      /* list registers on this GIC (GICH_VTR.ListRegs + 1) */
-#define IRQ_MAINT      25     /* PPI: the GIC's maintenance interrupt (to minivmm) */
-#define IRQ_VTIMER     27     /* PPI: the virtual timer */
-#define IRQ_GUEST_UART 33     /* SPI 1: the guest's PL011 (lab 3) */
+#define VGIC_NR_IRQS   64 /* SGIs 0-15, PPIs 16-31, SPIs 32-63: GICD_TYPER.ITLinesNumber = 1 */
+#define VGIC_NR_LRS    4  /* list registers on this GIC (GICH_VTR.ListRegs + 1) */
+#define IRQ_MAINT      25 /* PPI: the GIC's maintenance interrupt (to minivmm) */
+#define IRQ_VTIMER     27 /* PPI: the virtual timer */
+#define IRQ_GUEST_UART 33 /* SPI 1: the guest's PL011 (lab 3) */
 #define IRQ_SPURIOUS   1023
 
 /* Distributor register offsets (GIC architecture v2, section 4.3). */
@@ -28,27 +28,27 @@
 #define GICD_SGIR       0xf00
 #define GICD_CPENDSGIR  0xf10
 #define GICD_SPENDSGIR  0xf20
-#define GICD_PIDR2      0xfe8   /* ArchRev in bits 7:4: 2 */
+#define GICD_PIDR2      0xfe8 /* ArchRev in bits 7:4: 2 */
 #define GICD_SIZE       0x1000
 #define GICD_IIDR_VALUE 0x0000043bu /* implementer ARM */
 #define VGIC_PRIO_MASK  0xf8u       /* 5 priority bits: what a list register holds */
 
 /* GICH list register fields (GICv2 section 5.3.11). */
-#define LR_VID_MASK     0x3ffu
-#define LR_CPUID_SHIFT  10          /* SGIs: the requesting CPU */
-#define LR_EOI          (1u << 19)  /* maintenance interrupt when the guest deactivates it */
-#define LR_PRIO_SHIFT   23          /* priority[7:3] in bits 27:23 */
-#define LR_STATE_SHIFT  28
-#define LR_PENDING      (1u << 28)
-#define LR_ACTIVE       (1u << 29)
-#define GICH_HCR_EN     (1u << 0)
-#define GICH_HCR_UIE    (1u << 1)   /* maintenance interrupt when at most one LR holds an interrupt */
+#define LR_VID_MASK    0x3ffu
+#define LR_CPUID_SHIFT 10         /* SGIs: the requesting CPU */
+#define LR_EOI         (1u << 19) /* maintenance interrupt when the guest deactivates it */
+#define LR_PRIO_SHIFT  23         /* priority[7:3] in bits 27:23 */
+#define LR_STATE_SHIFT 28
+#define LR_PENDING     (1u << 28)
+#define LR_ACTIVE      (1u << 29)
+#define GICH_HCR_EN    (1u << 0)
+#define GICH_HCR_UIE   (1u << 1) /* maintenance interrupt when at most one LR holds an interrupt */
 
 /* One interrupt as the guest's distributor sees it. */
 struct vgic_irq {
     bool enabled;
-    bool pending;     /* latched pending state (edge, ISPENDR, SGIR) */
-    bool level;       /* the input line of a level-sensitive interrupt */
+    bool pending; /* latched pending state (edge, ISPENDR, SGIR) */
+    bool level;   /* the input line of a level-sensitive interrupt */
     bool active;
     bool edge;        /* ICFGR: edge-triggered (SGIs always are) */
     int8_t lr;        /* the list register holding it, or -1 */
@@ -60,15 +60,15 @@ struct vgic_irq {
 
 /* The whole vGIC: everything a snapshot needs. */
 struct vgic {
-    bool enabled;                  /* GICD_CTLR.Enable */
+    bool enabled; /* GICD_CTLR.Enable */
     struct vgic_irq irq[VGIC_NR_IRQS];
-    uint32_t lr[VGIC_NR_LRS];      /* what minivmm last wrote to (or read from) each list register */
-    uint32_t hcr;                  /* what minivmm last wrote to GICH_HCR */
+    uint32_t lr[VGIC_NR_LRS]; /* what minivmm last wrote to (or read from) each list register */
+    uint32_t hcr;             /* what minivmm last wrote to GICH_HCR */
     /* Called when the guest completes (deactivates) a level-sensitive
      * interrupt: its source is sampled again (the timer is unmasked). */
     void (*eoi)(void *ctx, unsigned intid);
     void *ctx;
-    uint64_t injected;             /* interrupts placed in a list register */
+    uint64_t injected; /* interrupts placed in a list register */
 };
 
 /* ---- Framework (gic.c): the board's GIC. Host unit tests get stand-ins. */

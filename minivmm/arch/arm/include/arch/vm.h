@@ -8,15 +8,15 @@
 
 /* How lab 3 handled device accesses (printed with the exit statistics). */
 struct mmio_emul_stats {
-    uint64_t isv;      /* decoded from the syndrome */
-    uint64_t decoded;  /* fetched and decoded (ISV = 0) */
-    uint64_t refused;  /* not emulated: an external abort injected */
+    uint64_t isv;     /* decoded from the syndrome */
+    uint64_t decoded; /* fetched and decoded (ISV = 0) */
+    uint64_t refused; /* not emulated: an external abort injected */
 };
 
 /* The guest's set/way cache maintenance (cache_sw.c; printed with the exit statistics). */
 struct cache_sw_stats {
-    uint64_t done;     /* carried out on the cache, as clean+invalidate */
-    uint64_t ignored;  /* the operand names no line of the cache: nothing done */
+    uint64_t done;    /* carried out on the cache, as clean+invalidate */
+    uint64_t ignored; /* the operand names no line of the cache: nothing done */
 };
 
 /* One stage-2 address space: its level-1 table (4 entries, kept in a 4 KiB page). */
@@ -27,28 +27,28 @@ struct s2_pgtable {
 struct arch_vm {
     struct s2_pgtable s2;
     uint8_t vmid;
-    uint8_t *rom;         /* the VMM's copy of the guest ROM */
-    struct decode_cache dcache;       /* lab 3 */
-    struct vgic vgic;                 /* lab 4: the "gicd" device's state (vgic_dev.c) */
-    bool vgic_dirty;                  /* something may have changed what the LRs should hold */
-    bool host_uart_masked;            /* host input waits until the guest's UART can take it (virq.c) */
+    uint8_t *rom;               /* the VMM's copy of the guest ROM */
+    struct decode_cache dcache; /* lab 3 */
+    struct vgic vgic;           /* lab 4: the "gicd" device's state (vgic_dev.c) */
+    bool vgic_dirty;            /* something may have changed what the LRs should hold */
+    bool host_uart_masked;      /* host input waits until the guest's UART can take it (virq.c) */
     struct mmio_emul_stats mmio_stats;
     struct cache_sw_stats cache_sw;
 };
 
 /* Guest-physical memory map (IPA). */
-#define GUEST_ROM_IPA        0x00000000u  /* read-only, execute-never "ROM" (lab 2) */
-#define GUEST_ROM_SIZE       0x00010000u
-#define GUEST_ROM_MAGIC      "minivmm guest ROM"
+#define GUEST_ROM_IPA   0x00000000u /* read-only, execute-never "ROM" (lab 2) */
+#define GUEST_ROM_SIZE  0x00010000u
+#define GUEST_ROM_MAGIC "minivmm guest ROM"
 /* Host-physical backing of guest RAM once stage 2 is on: not where the guest
  * believes it is, and below the VMM at 0x50000000. */
 #define GUEST_RAM_BACKING_PA 0x48000000u
 #define GUEST_VMID           1
 /* Devices (lab 3), where QEMU's virt board has them, so the same drivers find them. */
-#define GUEST_PL011_IPA      0x09000000u
-#define GUEST_TESTDEV_IPA    0x0b000000u  /* minivmm's test device: nothing there on virt */
-#define GUEST_GICD_IPA       0x08000000u  /* the guest's GIC (lab 4): distributor, emulated */
-#define GUEST_GICC_IPA       0x08010000u  /*   and CPU interface: the board's GICV, mapped */
+#define GUEST_PL011_IPA   0x09000000u
+#define GUEST_TESTDEV_IPA 0x0b000000u /* minivmm's test device: nothing there on virt */
+#define GUEST_GICD_IPA    0x08000000u /* the guest's GIC (lab 4): distributor, emulated */
+#define GUEST_GICC_IPA    0x08010000u /*   and CPU interface: the board's GICV, mapped */
 
 /* virq.c (lab 4): physical interrupts and the list registers around guest entry. */
 struct vm;
