@@ -103,30 +103,12 @@ PROGRAM(lab1_reset, "lab1-reset", "lab 1: PSCI SYSTEM_RESET reboots the guest")
     return 0;
 }
 
-static uint32_t mrc_id_pfr0(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 0, %0, c0, c1, 0" : "=r"(v));
-    return v;
-}
-static uint32_t mrc_id_pfr1(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 0, %0, c0, c1, 1" : "=r"(v));
-    return v;
-}
-static uint32_t mrc_id_isar0(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 0, %0, c0, c2, 0" : "=r"(v));
-    return v;
-}
-static uint32_t mrc_actlr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 0, %0, c1, c0, 1" : "=r"(v));
-    return v;
-}
+/* clang-format off */
+static uint32_t mrc_id_pfr0(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c1, 0" : "=r"(v)); return v; }
+static uint32_t mrc_id_pfr1(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c1, 1" : "=r"(v)); return v; }
+static uint32_t mrc_id_isar0(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c2, 0" : "=r"(v)); return v; }
+static uint32_t mrc_actlr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c1, c0, 1" : "=r"(v)); return v; }
+/* clang-format on */
 
 PROGRAM(lab1_cp15, "lab1-cp15", "lab 1: trapped ID registers and ACTLR read as the VMM emulates them")
 {
@@ -215,18 +197,10 @@ static uint32_t undef_hook(int kind, struct trap_frame *f)
     return kind == 1 ? f->lr : 0; /* skip the undefined instruction */
 }
 
-static uint32_t mrc_ccsidr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 1, %0, c0, c0, 0" : "=r"(v));
-    return v;
-}
-static uint32_t mrc_csselr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrc p15, 2, %0, c0, c0, 0" : "=r"(v));
-    return v;
-}
+/* clang-format off */
+static uint32_t mrc_ccsidr(void) { uint32_t v; __asm__ volatile("mrc p15, 1, %0, c0, c0, 0" : "=r"(v)); return v; }
+static uint32_t mrc_csselr(void) { uint32_t v; __asm__ volatile("mrc p15, 2, %0, c0, c0, 0" : "=r"(v)); return v; }
+/* clang-format on */
 static void mcr_csselr(uint32_t v) { __asm__ volatile("mcr p15, 2, %0, c0, c0, 0" ::"r"(v)); }
 
 PROGRAM(lab1_cp15_more, "lab1-cp15-undef",
