@@ -14,6 +14,7 @@ void vmm_exit(int status)
     if (current_vm && vmm_print_stats) {
         stats_print(&current_vm->vcpu.stats);
         arch_print_stats(current_vm);
+        vm_print_device_stats(current_vm);
     }
     host_exit(status);
 }
