@@ -34,6 +34,10 @@ static int create_one(struct vm *vm, const struct board_slot *slot, char *err, s
         mv_snprintf(err, errlen, "the board names a device type '%s' that no file registers", slot->type);
         return -1;
     }
+    if (!t->ops == !t->rw) {
+        mv_snprintf(err, errlen, "device type '%s' must give the bus one of ops and rw", t->name);
+        return -1;
+    }
     struct device *d = &vm->devices[vm->ndevices];
     *d = (struct device){.type = t, .slot = slot, .vm = vm};
     if (slot->irq >= 0)

@@ -98,11 +98,11 @@ void vmm_main(void)
     struct vm *vm = &the_vm;
     vm->ram_ipa = GUEST_RAM_BASE;
     vm->ram_size = opt.mem_mib << 20;
-    vm->ram_host = arch_guest_ram(vm->ram_ipa, vm->ram_size);
     vm->decode_cache = opt.decode_cache;
     vm->snapshot_test_at = opt.snapshot_test_at;
     vm->watch = opt.trace_exits || opt.snapshot_test_at;
     vm->features = arch_vm_features();
+    vm->ram_host = arch_guest_ram(vm);
     arch_vm_init(vm);
     create_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));

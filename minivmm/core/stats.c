@@ -1,4 +1,4 @@
-/* Exit statistics: a counter per exit class, printed when the VM stops. */
+/* Exit statistics (a counter per exit class, printed when the VM stops) and the exit-trace switch. */
 #include <minivmm/console.h>
 #include <minivmm/arch_exit.h>
 #include <minivmm/stats.h>

@@ -100,9 +100,16 @@ static bool find_owner(struct vm *vm, const char *name, const uint8_t *seen, str
     return true;
 }
 
-/* A section that failed: its owner goes back to reset (the VM's own
- * fields to what they were: they are checked before anything is written). */
-static void reset_owner(struct vm *vm, const struct owner *o, const struct vm *before)
+/* The VM's own fields a "vm" section writes: kept, to be put back if it fails. */
+struct vm_fields {
+    uint32_t entry, dtb_ipa, initrd_ipa;
+    bool reset_requested;
+};
+
+/* A section that failed or never came: its owner goes back to reset (the
+ * VM's own fields to what they were: they are checked before anything is
+ * written). */
+static void reset_owner(struct vm *vm, const struct owner *o, const struct vm_fields *before)
 {
     if (o->index >= 0) {
         struct device *d = &vm->devices[o->index];
@@ -117,16 +124,16 @@ static void reset_owner(struct vm *vm, const struct owner *o, const struct vm *b
     }
 }
 
-/* Every owner must have had its section: one bit each (the VM, the vCPU, the
- * devices). Those that had none go back to reset; the message names the first. */
-static int check_all_seen(struct vm *vm, const uint8_t *seen, const struct vm *before, char *err,
-                          size_t errlen)
+/* After a refusal, or at the end: every owner whose section did not come
+ * goes back to reset. -1 if there was one (err names the first), else 0. */
+static int reset_unseen(struct vm *vm, const uint8_t *seen, const struct vm_fields *before, char *err,
+                        size_t errlen)
 {
     int rc = 0;
     for (unsigned i = 0; i < vm->ndevices + 2; i++) {
         if (seen[i])
             continue;
-        if (!rc) {
+        if (!rc && err) {
             const char *name = i == 0 ? "vm" : i == 1 ? "vcpu0" : vm->devices[i - 2].type->name;
             mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", name);
         }
@@ -137,35 +144,47 @@ static int check_all_seen(struct vm *vm, const uint8_t *seen, const struct vm *b
     return rc;
 }
 
+/* One section into its owner: 0, or -1 with err set and the owner reset. */
+static int restore_one(struct vm *vm, const struct snap_section *sec, uint8_t *seen,
+                       const struct vm_fields *before, char *err, size_t errlen)
+{
+    struct owner o;
+    if (!find_owner(vm, sec->name, seen, &o)) {
+        mv_snprintf(err, errlen, "section '%s': no such device or state in this VM", sec->name);
+        return -1;
+    }
+    if (seen[o.index + 2]++) {
+        mv_snprintf(err, errlen, "section '%s' appears twice", sec->name);
+        reset_owner(vm, &o, before);
+        return -1;
+    }
+    if (snap_restore_section(sec, o.version, o.fn, o.obj, err, errlen)) {
+        reset_owner(vm, &o, before);
+        return -1;
+    }
+    return 0;
+}
+
 int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err, size_t errlen)
 {
     struct snap_reader r;
     struct snap_section sec;
     uint8_t seen[64] = {0};
-    const struct vm before = *vm;
+    const struct vm_fields before = {vm->entry, vm->dtb_ipa, vm->initrd_ipa, vm->reset_requested};
     int more;
     if (vm->ndevices + 2 > sizeof(seen)) {
         mv_snprintf(err, errlen, "too many devices (%u) for a snapshot", vm->ndevices);
         return -1;
     }
     snap_reader_init(&r, buf, len);
-    while ((more = snap_next_section(&r, &sec, err, errlen)) == 1) {
-        struct owner o;
-        if (!find_owner(vm, sec.name, seen, &o)) {
-            mv_snprintf(err, errlen, "section '%s': no such device or state in this VM", sec.name);
-            return -1;
-        }
-        if (seen[o.index + 2]++) {
-            mv_snprintf(err, errlen, "section '%s' appears twice", sec.name);
-            reset_owner(vm, &o, &before);
-            return -1;
-        }
-        if (snap_restore_section(&sec, o.version, o.fn, o.obj, err, errlen)) {
-            reset_owner(vm, &o, &before);
-            return -1;
-        }
+    while ((more = snap_next_section(&r, &sec, err, errlen)) == 1)
+        if (restore_one(vm, &sec, seen, &before, err, errlen))
+            break;
+    if (more != 0) { /* a refusal: what has not been restored goes back to reset */
+        reset_unseen(vm, seen, &before, NULL, 0);
+        return -1;
     }
-    return more < 0 ? -1 : check_all_seen(vm, seen, &before, err, errlen);
+    return reset_unseen(vm, seen, &before, err, errlen);
 }
 
 #define SELFTEST_BUF (64u << 10)

@@ -106,7 +106,7 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     write_hcr(GUEST_HCR | (irqs ? HCR_IMO : 0)); /* lab 4: IRQs come to minivmm */
     if (irqs) {
         write_cnthctl(vtimer_cnthctl());
-        __asm__ volatile("mcrr p15, 4, %0, %0, c14" ::"r"(0)); /* CNTVOFF = 0: virtual = physical count */
+        guest_vtimer_write(&(struct guest_vtimer){0}); /* off; CNTVOFF = 0: virtual = physical count */
     }
     if (vm_has(v->vm, VM_F_STAGE2))
         s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
@@ -164,11 +164,8 @@ uint32_t arch_vcpu_enter(struct vcpu *v)
         read_syndrome(v);
         return hsr_ec(v->arch.hsr);
     }
-    if (kind == EXIT_KIND_IRQ && irqs)
-        return ARCH_EXIT_IRQ;
-    stats_record_irq(&v->stats);
-    panic("physical %s while the guest ran: no interrupt handling before lab 4",
-          kind == EXIT_KIND_IRQ ? "IRQ" : "FIQ");
+    v->arch.exit_kind = (uint8_t)kind;
+    return ARCH_EXIT_IRQ;
 }
 
 void arch_dump_host(const void *caller)

@@ -1,6 +1,7 @@
 /* The ARM vCPU's snapshot section: registers, trapped-CP15 view, the guest's own CP15 registers and its virtual timer. */
 #include <minivmm/arch.h>
 #include <minivmm/snapshot.h>
+#include <minivmm/string.h>
 #include <minivmm/vm.h>
 #include <arch/traps.h>
 
@@ -22,6 +23,24 @@ static bool guest_mode_ok(uint32_t cpsr)
     case PSR_MODE_SYS: return true;
     default: return false;
     }
+}
+
+/* What trapped CP15 reads return: the host's identification and cache
+ * geometry (what cache_sw.c checks set/way operands against) and the guest's
+ * own CSSELR. Only CSSELR is restored; the rest must be what this host shows
+ * (a snapshot of another CPU is refused, not believed). */
+static bool cp15_view_snap(struct snap *s, struct cp15_view *view)
+{
+    struct cp15_view v = *view;
+    snap_u32s(s, (uint32_t *)&v, sizeof(v) / 4);
+    if (s->dir == SNAP_SAVE || s->failed)
+        return true;
+    uint32_t csselr = v.csselr;
+    v.csselr = view->csselr;
+    if (memcmp(&v, view, sizeof(v)))
+        return false;
+    view->csselr = csselr;
+    return true;
 }
 
 static void cpu_to_memory(struct arch_vcpu *a)
@@ -46,7 +65,8 @@ void arch_vcpu_snapshot(struct vcpu *v, struct snap *s)
     snap_u32s(s, (uint32_t *)&a->regs, sizeof(a->regs) / 4);
     if (!snap_check(s, guest_mode_ok(a->regs.cpsr)))
         return;
-    snap_u32s(s, (uint32_t *)&a->cp15, sizeof(a->cp15) / 4);
+    if (!snap_check(s, cp15_view_snap(s, &a->cp15)))
+        return;
     snap_u32s(s, a->cp15_live, G_CP15_COUNT);
     snap_u32(s, &a->vtimer.ctl);
     snap_u64(s, &a->vtimer.cval);

@@ -37,8 +37,9 @@ static void *gicd_create(struct device *d)
     return &d->vm->arch.vgic;
 }
 
-/* A rebooted guest starts with its timer off and the timer's PPI unmasked,
- * its CPU interface clean, whatever the previous run left. */
+/* A rebooted guest starts with the timer's PPI unmasked and its CPU
+ * interface clean, whatever the previous run left (the timer itself is the
+ * vCPU's: arch_vcpu_init turns it off). */
 static void gicd_reset(struct device *d)
 {
     struct vm *vm = d->vm;
@@ -67,6 +68,21 @@ static void irq_snap(struct snap *s, struct vgic_irq *q, unsigned intid, const s
                q->lr == -1 || (q->lr >= 0 && q->lr < VGIC_NR_LRS && (g->lr[q->lr] & LR_VID_MASK) == intid));
 }
 
+/* An LR in use must hold one of the guest's interrupts (no HW bit: a guest
+ * EOI would deactivate a physical interrupt), pending or active, and that
+ * interrupt must say it sits there: the vGIC indexes irq[] by the LR's VID. */
+static bool lr_ok(const struct vgic *g, unsigned i)
+{
+    uint32_t lr = g->lr[i], vid = lr & LR_VID_MASK;
+    if (!lr)
+        return true;
+    return vid < VGIC_NR_IRQS && !(lr >> 31) && (lr & (LR_PENDING | LR_ACTIVE)) &&
+           g->irq[vid].lr == (int8_t)i;
+}
+
+/* Only the maintenance interrupts minivmm asks for. */
+#define GICH_HCR_KNOWN (GICH_HCR_EN | GICH_HCR_UIE)
+
 /* The distributor's model, the list registers and GICH_HCR as minivmm last
  * wrote them, and the guest CPU interface's VMCR and APR from the hardware. */
 static void gicd_snapshot(void *state, struct snap *s)
@@ -83,6 +99,9 @@ static void gicd_snapshot(void *state, struct snap *s)
     snap_u64(s, &g->injected);
     for (unsigned i = 0; i < VGIC_NR_IRQS && !s->failed; i++)
         irq_snap(s, &g->irq[i], i, g);
+    snap_check(s, !(g->hcr & ~GICH_HCR_KNOWN));
+    for (unsigned i = 0; i < VGIC_NR_LRS; i++)
+        snap_check(s, lr_ok(g, i));
     if (s->dir != SNAP_RESTORE || s->failed)
         return;
     for (unsigned i = 0; i < VGIC_NR_LRS; i++)

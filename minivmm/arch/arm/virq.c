@@ -51,8 +51,9 @@ void arch_handle_irqs(struct vm *vm)
  * that state may have changed: after a device access (the distributor, or a
  * device raising its line) or a physical interrupt. Other exits (hypercalls,
  * CP15, WFI without sleep) change nothing the LRs show, and skipping the
- * flush keeps their cost as it was before lab 4 (vcpu_run marks the vGIC
- * dirty when the guest completed an interrupt in an LR). */
+ * flush keeps their cost as it was before lab 4 (sync_lrs, in hyp.c's
+ * arch_vcpu_enter, marks the vGIC dirty when the guest completed an
+ * interrupt in an LR). */
 /* The timer's line, raised when its PPI fired, stays up until the guest
  * completes the interrupt. If the guest switched the timer off or masked it
  * (CNTV_CTL: ENABLE, IMASK, ISTATUS) before that, the line must drop now. */

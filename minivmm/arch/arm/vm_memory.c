@@ -9,11 +9,10 @@
 #include <arch/mmio_emul.h>
 #include <arch/stage2.h>
 
-uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size)
+uint8_t *arch_guest_ram(const struct vm *vm)
 {
-    (void)size;
-    if (!lab2_stage2_enabled)
-        return (uint8_t *)(uintptr_t)ipa; /* no translation: IPA == PA */
+    if (!vm_has(vm, VM_F_STAGE2))
+        return (uint8_t *)(uintptr_t)vm->ram_ipa; /* no translation: IPA == PA */
     return (uint8_t *)(uintptr_t)GUEST_RAM_BACKING_PA;
 }
 

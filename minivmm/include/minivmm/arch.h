@@ -9,9 +9,10 @@
 void arch_init(void);
 /* The physical range of the VMM image, heap and stacks: guests never get it. */
 void arch_vmm_range(uint32_t *start, uint32_t *end);
-/* The VMM's pointer to the memory that backs guest RAM [ipa, ipa + size). */
-uint8_t *arch_guest_ram(uint32_t ipa, uint32_t size);
 struct vm;
+/* The VMM's pointer to the memory that backs the VM's guest RAM (ram_ipa,
+ * ram_size; where depends on vm->features). */
+uint8_t *arch_guest_ram(const struct vm *vm);
 struct board;
 struct irq_line;
 struct snap;

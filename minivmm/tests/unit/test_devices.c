@@ -119,12 +119,15 @@ static void vm_init(struct vm *vm, uint32_t features)
 }
 
 /* A VM with board's devices created (and reset once) and its vCPU at the entry. */
+static void view_fill(struct vcpu *v);
+
 static void vm_make(struct vm *vm, const struct board *board, uint32_t features)
 {
     vm_init(vm, features);
     err[0] = '\0';
     ck_assert_msg(vm_create_devices(vm, board, err, sizeof(err)) == 0, "%s", err);
     arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);
+    view_fill(&vm->vcpu);
 }
 
 static int create(struct vm *vm, const struct board_slot *slots, unsigned n, uint32_t features)
@@ -629,15 +632,11 @@ START_TEST(test_gicd_round_trip)
 END_TEST
 
 /* An interrupt said to sit in a list register that does not exist, or that holds another interrupt. */
-static void gicd_refused(int8_t lr, uint32_t lr_value)
+/* Save vm_a's vGIC, then restore it into vm_b: refused, naming the section, and
+ * nothing written to the CPU interface. */
+static void expect_gicd_refused(void)
 {
     const struct device_type *t = device_type_find("gicd");
-    memset(&vm_a, 0, sizeof(vm_a));
-    memset(&vm_b, 0, sizeof(vm_b));
-    vgic_fill(&vm_a.arch.vgic);
-    vm_a.arch.vgic.irq[40].lr = lr;
-    if (lr >= 0 && lr < VGIC_NR_LRS)
-        vm_a.arch.vgic.lr[lr] = lr_value;
     uint32_t len = save_section(buf, "gicd", t->snap_version, t->snapshot, &vm_a.arch.vgic);
     for (unsigned i = 0; i < VGIC_NR_LRS; i++)
         host_gich_lr[i] = 0xee00 + i;
@@ -652,6 +651,29 @@ static void gicd_refused(int8_t lr, uint32_t lr_value)
     ck_assert(!vm_b.arch.vgic_dirty);
 }
 
+static void gicd_refused(int8_t lr, uint32_t lr_value)
+{
+    memset(&vm_a, 0, sizeof(vm_a));
+    memset(&vm_b, 0, sizeof(vm_b));
+    vgic_fill(&vm_a.arch.vgic);
+    vm_a.arch.vgic.irq[40].lr = lr;
+    if (lr >= 0 && lr < VGIC_NR_LRS)
+        vm_a.arch.vgic.lr[lr] = lr_value;
+    expect_gicd_refused();
+}
+
+/* LR i holds value; owner (or -1 for none) says it sits there. */
+static void gicd_lr_refused(unsigned i, uint32_t value, int owner)
+{
+    memset(&vm_a, 0, sizeof(vm_a));
+    memset(&vm_b, 0, sizeof(vm_b));
+    vgic_fill(&vm_a.arch.vgic);
+    vm_a.arch.vgic.lr[i] = value;
+    if (owner >= 0)
+        vm_a.arch.vgic.irq[owner].lr = (int8_t)i;
+    expect_gicd_refused();
+}
+
 START_TEST(test_gicd_hostile)
 {
     gicd_refused(4, 0);
@@ -660,6 +682,18 @@ START_TEST(test_gicd_hostile)
     gicd_refused(-128, 0);
     gicd_refused(2, LR(41, LR_PENDING, 0));            /* LR 2 holds 41, not 40 */
     gicd_refused(0, LR(IRQ_VTIMER, LR_PENDING, 0x14)); /* LR 0 holds the timer */
+    /* What an LR holds must be a guest interrupt that names it back: the vGIC
+     * indexes irq[] by an LR's VID (a VID of 100 was a heap overflow). */
+    gicd_lr_refused(0, LR(100, LR_PENDING, 0), -1);           /* no such interrupt */
+    gicd_lr_refused(1, LR(41, LR_PENDING, 0), -1);            /* nobody says it is there */
+    gicd_lr_refused(2, LR(40, LR_PENDING, 0) | 1u << 31, 40); /* HW bit: a physical interrupt */
+    gicd_lr_refused(3, LR(40, 0, 0), 40);                     /* neither pending nor active */
+    /* GICH_HCR: only the maintenance interrupts minivmm asks for. */
+    memset(&vm_a, 0, sizeof(vm_a));
+    memset(&vm_b, 0, sizeof(vm_b));
+    vgic_fill(&vm_a.arch.vgic);
+    vm_a.arch.vgic.hcr = GICH_HCR_EN | 1u << 2; /* LRENPIE */
+    expect_gicd_refused();
 
     /* The same interrupt in LR 2, where it is: accepted. */
     const struct device_type *t = device_type_find("gicd");
@@ -680,15 +714,23 @@ static void vcpu_fn(void *obj, struct snap *s)
     arch_vcpu_snapshot(obj, s);
 }
 
+/* What trapped CP15 reads show on this (pretend) host: the same for every
+ * vCPU, as arch_vcpu_init makes it from the host's registers. */
+static void view_fill(struct vcpu *v)
+{
+    uint32_t *w = (uint32_t *)&v->arch.cp15;
+    for (unsigned i = 0; i < sizeof(v->arch.cp15) / 4; i++)
+        w[i] = 0x2000u + 0x13u * i;
+}
+
 static void vcpu_fill(struct vcpu *v)
 {
     uint32_t *w = (uint32_t *)&v->arch.regs;
     for (unsigned i = 0; i < sizeof(v->arch.regs) / 4; i++)
         w[i] = 0x1000u + 0x11u * i;
     v->arch.regs.cpsr = PSR_MODE_SVC | PSR_I | 0x20000000u;
-    w = (uint32_t *)&v->arch.cp15;
-    for (unsigned i = 0; i < sizeof(v->arch.cp15) / 4; i++)
-        w[i] = 0x2000u + 0x13u * i;
+    view_fill(v);
+    v->arch.cp15.csselr = 5; /* the guest's own selection: the one field of the view it writes */
 }
 
 /* The guest's CP15 registers and virtual timer, as the CPU holds them. */
@@ -727,6 +769,7 @@ START_TEST(test_vcpu_round_trip)
     static struct vcpu a, b;
     memset(&a, 0, sizeof(a));
     memset(&b, 0, sizeof(b));
+    view_fill(&b);
     vcpu_fill(&a);
     cpu_fill();
     uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
@@ -764,20 +807,46 @@ START_TEST(test_vcpu_hostile_mode)
         uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
         cpu_clear();
         memset(&b, 0, sizeof(b));
+        view_fill(&b);
         ck_assert_msg(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b) == -1,
                       "cpsr %#x accepted", bad[i]);
         assert_err_has("section 'vcpu0'");
         assert_cpu_clear(); /* nothing reached the CPU */
-        ck_assert_uint_eq(b.arch.cp15.midr, 0);
+        ck_assert_uint_eq(b.arch.cp15.csselr, 0x2000u + 0x13u * (offsetof(struct cp15_view, csselr) /
+                                                                 4)); /* not the snapshot's 5 */
     }
     for (unsigned i = 0; i < ARRAY_SIZE(good); i++) {
         memset(&a, 0, sizeof(a));
         vcpu_fill(&a);
         a.arch.regs.cpsr = good[i];
         memset(&b, 0, sizeof(b));
+        view_fill(&b);
         round_trip("vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a, &b);
         ck_assert_uint_eq(b.arch.regs.cpsr, good[i]);
     }
+}
+END_TEST
+
+/* The view is the host's: a snapshot that shows another CPU (MIDR, cache
+ * geometry) is refused; only the guest's CSSELR comes from the snapshot. */
+START_TEST(test_vcpu_foreign_view)
+{
+    static struct vcpu a, b;
+    memset(&a, 0, sizeof(a));
+    vcpu_fill(&a);
+    cpu_fill();
+    uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
+    memset(&b, 0, sizeof(b));
+    view_fill(&b);
+    b.arch.cp15.clidr ^= 1; /* another cache geometry */
+    cpu_clear();
+    ck_assert_int_eq(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b), -1);
+    assert_err_has("section 'vcpu0'");
+    assert_cpu_clear();
+    memset(&b, 0, sizeof(b));
+    view_fill(&b);
+    ck_assert_msg(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b) == 0, "%s", err);
+    ck_assert_uint_eq(b.arch.cp15.csselr, 5);
 }
 END_TEST
 
@@ -794,6 +863,7 @@ START_TEST(test_vcpu_truncated)
         set32le(buf + LENGTH_AT, cut);
         cpu_clear();
         memset(&b, 0, sizeof(b));
+        view_fill(&b);
         ck_assert_int_eq(restore_section(buf, SNAP_HEADER_SIZE + cut, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b),
                          -1);
         assert_err_has("section 'vcpu0': truncated");
@@ -1288,6 +1358,7 @@ Suite *devices_suite(void)
     tcase_add_test(c, test_gicd_hostile);
     tcase_add_test(c, test_vcpu_round_trip);
     tcase_add_test(c, test_vcpu_hostile_mode);
+    tcase_add_test(c, test_vcpu_foreign_view);
     tcase_add_test(c, test_vcpu_truncated);
     tcase_add_test(c, test_vm_round_trip);
     tcase_add_test(c, test_vm_two_of_a_type);

@@ -218,6 +218,8 @@ END_TEST
 START_TEST(test_irq_exit)
 {
     trace_exits = true;
+    vm->features = VM_F_IRQS;
+    v->arch.exit_kind = EXIT_KIND_IRQ;
     stats_record_irq(&v->stats);
     arch_trace_exit(v, ARCH_EXIT_IRQ);
     ck_assert_int_eq(arch_handle_exit(v, ARCH_EXIT_IRQ), EXIT_RESUME);

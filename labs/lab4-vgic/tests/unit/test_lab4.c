@@ -1353,7 +1353,7 @@ END_TEST
 
 /* ============================================================ vtimer ====== */
 
-/* What vm_devices.c installs: the guest completed the timer's interrupt, sample it again. */
+/* What vgic_dev.c installs: the guest completed the timer's interrupt, sample it again. */
 static void timer_eoi(void *ctx, unsigned intid)
 {
     ck_assert_msg(ctx == &gic, "the eoi callback did not get g->ctx");
