@@ -9,7 +9,7 @@ def parse(argv):
     ap = argparse.ArgumentParser(prog="python3 -m grader", description=(
         "Grade minivmm labs. Without --lab every lab is graded. The exit status is 0 "
         "only when the score is full."))
-    ap.add_argument("--lab", type=int, help="grade only this lab number")
+    ap.add_argument("--lab", help="grade only this lab: its id, e.g. 0 (an ARM lab's number) or x1")
     ap.add_argument("--submission", help="a folder, a .zip or a git repository with student files")
     ap.add_argument("--solutions", action="store_true", help="grade the reference solutions")
     ap.add_argument("--reference-for-earlier-labs", dest="catchup", action="store_true",

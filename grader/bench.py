@@ -33,15 +33,15 @@ LINUX = ("build/linux/zImage", "build/linux/initramfs.cpio")
 LINUX_ARGS = "console=ttyAMA0 minivmm.test"
 
 
-def linux_boot(vmm):
+def linux_boot(vmm, arch):
     """Debian's kernel to its init banner, directly on QEMU's virt board and under
     minivmm on the same QEMU (real time, no icount: a wall-clock comparison)."""
     if not all(pathlib.Path(p).is_file() for p in LINUX):
         print("(Linux boot: run 'make linux' first to compare it)")
         return
-    direct = qemu.linux_command(LINUX[0], LINUX[1], LINUX_ARGS)
+    direct = qemu.linux_command(LINUX[0], LINUX[1], LINUX_ARGS, arch=arch)
     under = qemu.command(vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}"], LINUX_ARGS.split(),
-                         deterministic=False)
+                         deterministic=False, arch=arch)
     times, exits = {}, ""
     for name, argv in (("direct on QEMU virt", direct), ("under minivmm", under)):
         r = proc.run(argv, 180, stdin=b"x\n", stdin_after=b"type a line", banner=BANNER)
@@ -60,18 +60,25 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m grader.bench")
     ap.add_argument("--vmm", default="build/sol/minivmm.elf")
     ap.add_argument("--guest", default="build/guest/tinykernel.elf")
+    ap.add_argument("--arch", default="arm", help="the architecture (its QEMU machine)")
     a = ap.parse_args(argv)
+    try:
+        qemu.machine(a.arch)
+    except qemu.ArchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 2
     for p in (a.vmm, a.guest):
         if not pathlib.Path(p).is_file():
             print(f"bench: {p} is missing (make SOLUTIONS=1)", file=sys.stderr)
             return 2
     runs = {}
     for opts in sorted({row[3] for row in ROWS}):  # one QEMU run per set of options
-        r = proc.run(qemu.command(a.vmm, a.guest, ["stats=off", *opts.split()], ["run=bench"]), 120)
+        r = proc.run(qemu.command(a.vmm, a.guest, ["stats=off", *opts.split()], ["run=bench"], arch=a.arch), 120)
         runs[opts] = parse(r.output)
-        if r.status != 0 or "call" not in runs[opts]:
+        status = qemu.exit_status(a.arch, r.status)
+        if status != 0 or "call" not in runs[opts]:
             print(r.output[-2000:])
-            print(f"bench: the bench program failed (status {r.status}, options '{opts}')", file=sys.stderr)
+            print(f"bench: the bench program failed (status {status}, options '{opts}')", file=sys.stderr)
             return 1
     print(f"{'operation':<50} {'instructions':>12} {'baseline':>22} {'ratio':>6}")
     for name, what, base, opts in ROWS:
@@ -81,7 +88,7 @@ def main(argv=None):
             print(f"{what:<50} {got[name]:>12.1f} {b:>22} {got[name] / got[base]:>5.0f}x")
     print("(instructions per operation including the loop; baseline: the same operation without an exit;\n"
           " -icount shift=0, deterministic; the 'dcache=off' row comes from a second run)")
-    linux_boot(a.vmm)
+    linux_boot(a.vmm, a.arch)
     return 0
 
 

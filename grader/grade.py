@@ -11,7 +11,8 @@ from . import manifest, proc, report, runner, tree
 
 @dataclasses.dataclass
 class Plan:
-    """One build tree: the files laid over the kit and the labs whose tests run in it."""
+    """One build tree: the files laid over the kit and the labs whose tests run in it,
+    all of one architecture (the tree is built with that ARCH)."""
     overlay: dict
     labs: list
     all_labs: list = dataclasses.field(default_factory=list)  # every lab, for file ownership
@@ -19,6 +20,13 @@ class Plan:
     def __post_init__(self):
         if not self.all_labs:
             self.all_labs = manifest.load_all()
+        arches = sorted({lab.arch for lab in self.labs})
+        if len(arches) > 1:
+            raise ValueError(f"one build tree cannot hold labs of two architectures ({', '.join(arches)})")
+
+    @property
+    def arch(self):
+        return self.labs[0].arch if self.labs else "arm"
 
 
 @dataclasses.dataclass
@@ -34,22 +42,32 @@ class Grade:
         return self.error is None and bool(self.outcomes) and got == total
 
 
+def up_to_selected(labs, selected):
+    """The labs of each selected lab's track (architecture) up to the highest selected
+    one of that track: the labs whose student files a grading run takes."""
+    top = {}
+    for lab in selected:
+        top[lab.arch] = max(top.get(lab.arch, lab.number), lab.number)
+    return [lab for lab in labs if lab.arch in top and lab.number <= top[lab.arch]]
+
+
 def plan(labs, selected, source, catchup):
     """source(lab) -> {repo path: file} for a lab's student files taken from the
-    submission or the reference. Without catch-up, one tree holds the chosen files of
-    every lab up to the highest graded one; with it, lab N gets its own tree with the
-    reference for labs < N."""
+    submission or the reference. Without catch-up, one tree per architecture holds the
+    chosen files of every lab of that track up to the highest graded one; with it, lab N
+    gets its own tree with the reference for the labs before it in its track."""
     if not catchup:
-        top = max(l.number for l in selected)
-        overlay = {}
-        for lab in labs:
-            if lab.number <= top:
+        plans = []
+        for arch in dict.fromkeys(lab.arch for lab in selected):  # in the labs' order
+            overlay = {}
+            for lab in up_to_selected(labs, [l for l in selected if l.arch == arch]):
                 overlay.update(source(lab))
-        return [Plan(overlay, selected)]
+            plans.append(Plan(overlay, [l for l in selected if l.arch == arch], labs))
+        return plans
     plans = []
     for lab in selected:
-        earlier = [l for l in labs if l.number < lab.number]
-        plans.append(Plan({**tree.reference_overlay(earlier), **source(lab)}, [lab]))
+        earlier = [l for l in labs if l.arch == lab.arch and l.number < lab.number]
+        plans.append(Plan({**tree.reference_overlay(earlier), **source(lab)}, [lab], labs))
     return plans
 
 
@@ -70,11 +88,11 @@ def _progress(total):
     return report
 
 
-def _broken_files(kit, files, jobs):
+def _broken_files(kit, files, jobs, arch):
     """The student files that do not compile on their own (make -k, one object each)."""
     objs = {f: [f"build/skel/vmm/{f}.o", f"build/skel/host/{f}.o"] for f in files}
-    argv = ["make", "-C", str(kit), "-k", f"-j{jobs}", "SOLUTIONS=0", "SUBMISSION="]
-    proc.run(argv + [o for pair in objs.values() for o in pair], runner.BUILD_TIMEOUT)
+    argv = runner.make_argv(kit, ["-k", f"-j{jobs}", *(o for pair in objs.values() for o in pair)], arch)
+    proc.run(argv, runner.BUILD_TIMEOUT)
     return [f for f, pair in objs.items() if not all((kit / o).is_file() for o in pair)]
 
 
@@ -95,17 +113,17 @@ def _skeleton(f):
 def _build(kit, plan, jobs):
     """Build the tree. A student file that does not compile is replaced by its skeleton
     (which always compiles), so only its own lab fails. Returns (ok, log, {lab: why})."""
-    ok, log = runner.build(kit, jobs)
+    ok, log = runner.build(kit, jobs, arch=plan.arch)
     failed = {}
     if not ok:
         files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}
-        broken = _broken_files(kit, list(files), jobs)
+        broken = _broken_files(kit, list(files), jobs, plan.arch)
         if not broken:
             return False, log, failed
         for f in broken:
             (kit / f).write_bytes(_skeleton(f))
             failed[files[f].name] = f"{f} does not compile"
-        ok, log2 = runner.build(kit, jobs)
+        ok, log2 = runner.build(kit, jobs, arch=plan.arch)
         if not ok:
             return False, log + log2, failed
     files = [f for lab in plan.all_labs for f in lab.student_files]
@@ -130,7 +148,8 @@ def _prepare(kit, tests, quiet):
         users = [t.name for t in tests if t.needs == target]
         if not quiet:
             print(f"grader: make {target} (for {', '.join(users)})", file=sys.stderr, flush=True)
-        ok, log = runner.prepare(kit, target)
+        arch = runner.test_arch(next(t for t in tests if t.needs == target))
+        ok, log = runner.prepare(kit, target, arch=arch)
         if not ok:
             lines = [l for l in log.splitlines() if l.strip() and not MAKE_NOISE.match(l)]
             why = f"make {target} failed: {lines[-1].strip() if lines else 'no output'}"
@@ -192,14 +211,15 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0,
     return sorted(outcomes, key=lambda o: order.get(id(o.test), 0))
 
 
-def grade(lab_number=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,
+def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,
           scale=1.0):
-    """Grade; never raises for a bad submission or a grader fault: the reason goes in Grade.error."""
+    """Grade lab lab_id ("0", "x1"; None: every lab); never raises for a bad submission or a
+    grader fault: the reason goes in Grade.error."""
     start = time.monotonic()
     notes = []
     try:
         labs = manifest.load_all()
-        selected = [manifest.find_lab(labs, lab_number)] if lab_number is not None else labs
+        selected = [manifest.find_lab(labs, lab_id)] if lab_id is not None else labs
         with tempfile.TemporaryDirectory(prefix="mvsub-") as work:
             source = _source(labs, selected, submission, solutions, notes, work)
             plans = plan(labs, selected, source, catchup)
@@ -220,8 +240,7 @@ def _source(labs, selected, submission, solutions, notes, work):
         notes.append("graded: the student files as they are in this repository (no submission given)")
         return lambda lab: {f: manifest.ROOT / f for f in lab.student_files}
     folder = tree.open_submission(str(submission), work)
-    top = max(l.number for l in selected)
-    allowed = [f for lab in labs if lab.number <= top for f in lab.student_files]
+    allowed = [f for lab in up_to_selected(labs, selected) for f in lab.student_files]
     intake = tree.take_student_files(folder, allowed)
     if intake.missing:
         notes.append("missing from the submission (the skeleton is used): " + ", ".join(intake.missing))

@@ -1,11 +1,20 @@
-"""Lab manifests (labs/<labN-name>/lab.toml): lab number, title, student files, tests with points and timeouts."""
+"""Lab manifests (labs/lab<id>-<name>/lab.toml): lab id and architecture, title, student files, tests with points and timeouts."""
 import dataclasses
 import pathlib
+import re
 import sys
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KINDS = ("unit", "qemu")
+# The architectures a lab may name, each one track of labs, in the order labs are listed
+# (ARM's first). Only those with a port can be built and run (minivmm/arch/<arch>/arch.mk,
+# grader/qemu.py's MACHINES); x86 labs may be written before the port is.
+ARCHES = ("arm", "x86")
+# A lab id: lower-case letters (a track's prefix, none for ARM) then the lab's number in
+# its track, without leading zeros: "0", "4", "x1". Ids are unique across all tracks.
+LAB_ID = re.compile(r"([a-z]*)(0|[1-9][0-9]*)")
+LAB_FIELDS = ("number", "id", "arch", "title", "student_files")
 # Make targets a test may need built in its tree before it runs (Test.needs).
 NEEDS_TARGETS = ("linux",)
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
@@ -43,12 +52,23 @@ class Test:
 
 @dataclasses.dataclass
 class Lab:
-    number: int
+    number: int               # the lab's place in its track (the digits of its id)
     name: str                 # folder name, e.g. lab0-setup
     title: str
     path: pathlib.Path
     student_files: list
     tests: list
+    arch: str = "arm"         # its track: the architecture its build and QEMU tests use
+    id: str = ""              # unique across tracks: "0" (ARM, the number), "x1"; default str(number)
+
+    def __post_init__(self):
+        if not self.id:
+            self.id = str(self.number)
+
+    @property
+    def order(self):
+        """Sort key: ARM's labs first, each track by number."""
+        return (ARCHES.index(self.arch) if self.arch in ARCHES else len(ARCHES), self.number, self.id)
 
     @property
     def points(self):
@@ -122,16 +142,45 @@ def load_tests(path, default_graded=True, check_deps=True):
     return data, tests
 
 
+def _lab_id(lab, where):
+    """(id, number) of a [lab] table: ARM labs give 'number' (an integer, the id is its
+    digits), labs of other tracks 'id' (a string such as "x1"), never both."""
+    if "number" in lab and "id" in lab:
+        raise ManifestError(f"{where}: give the lab's 'number' or its 'id', not both")
+    if "id" in lab:
+        lab_id = _require(lab, "id", str, where)
+        m = LAB_ID.fullmatch(lab_id)
+        if not m:
+            raise ManifestError(f"{where}: 'id' {lab_id!r} must be lower-case letters then the lab's "
+                                'number in its track, without leading zeros (e.g. "x1")')
+        return lab_id, int(m.group(2))
+    if "number" not in lab:
+        raise ManifestError(f"{where}: missing 'number' (an integer; a lab of another track than "
+                            'ARM may give an \'id\' such as "x1" instead)')
+    number = _require(lab, "number", int, where)
+    if number < 0:
+        raise ManifestError(f"{where}: 'number' must be >= 0")
+    return str(number), number
+
+
 def load_lab(path):
     path = pathlib.Path(path)
     data, tests = load_tests(path / "lab.toml")
     where = str(path / "lab.toml")
     lab = _require(data, "lab", dict, where)
-    number = _require(lab, "number", int, where)
+    unknown = set(lab) - set(LAB_FIELDS)
+    if unknown:
+        raise ManifestError(f"{where}: unknown field(s) {', '.join(sorted(unknown))} in [lab]")
+    lab_id, number = _lab_id(lab, where)
+    arch = _require(lab, "arch", str, where)
+    if arch not in ARCHES:
+        raise ManifestError(f"{where}: arch '{arch}' is not one of {', '.join(ARCHES)}")
     title = _require(lab, "title", str, where)
     files = _require(lab, "student_files", list, where)
-    if not path.name.startswith(f"lab{number}-"):
-        raise ManifestError(f"{where}: folder {path.name} does not match lab number {number}")
+    if not path.name.startswith(f"lab{lab_id}-"):
+        which = f"number {number}" if "number" in lab else f"id {lab_id}"
+        raise ManifestError(f"{where}: folder {path.name} does not match lab {which} "
+                            f"(name it lab{lab_id}-<name>)")
     for f in files:
         if not isinstance(f, str) or not f.startswith("minivmm/") or ".." in f:
             raise ManifestError(f"{where}: student file '{f}' must be a path under minivmm/")
@@ -142,16 +191,28 @@ def load_lab(path):
             t.hidden = True
         tests += hidden
         _check_deps(tests, f"{where} + hidden.toml")
-    result = Lab(number, path.name, title, path, files, tests)
+    result = Lab(number, path.name, title, path, files, tests, arch, lab_id)
     for t in tests:
         t.lab = result
     return result
 
 
 def load_all(root=ROOT):
-    """Every lab, by number. A student file belongs to exactly one lab."""
+    """Every lab: ARM's by number, then each other track's. Lab ids are unique across
+    tracks, and a student file belongs to exactly one lab."""
     labs = [load_lab(p.parent) for p in sorted(pathlib.Path(root, "labs").glob("lab*-*/lab.toml"))]
-    labs.sort(key=lambda lab: lab.number)
+    labs.sort(key=lambda lab: lab.order)
+    seen = {}
+    for lab in labs:
+        other = seen.setdefault(lab.id, lab)
+        if other is not lab:
+            raise ManifestError(f"labs {other.name} ({other.arch}) and {lab.name} ({lab.arch}) share "
+                                f"the lab id '{lab.id}': ids (an ARM lab's number, another track's "
+                                'id such as "x1") must be unique across all tracks')
+    for a, b in zip(labs, labs[1:]):
+        if a.arch == b.arch and a.number == b.number:
+            raise ManifestError(f"labs {a.name} and {b.name} are both number {a.number} of the "
+                                f"{a.arch} track")
     owner = {}
     for lab in labs:
         for f in lab.student_files:
@@ -162,17 +223,21 @@ def load_all(root=ROOT):
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise ManifestError(f"test names must be unique across labs: {', '.join(dup)}")
-    numbers = [lab.number for lab in labs]
-    if len(set(numbers)) != len(numbers):
-        raise ManifestError("two labs share a number")
     return labs
 
 
-def find_lab(labs, number):
+def find_lab(labs, lab_id):
+    """The lab whose id is lab_id: "0", "x1" (an integer n means "n"; "03" and "X1" are
+    read as "3" and "x1")."""
+    want = str(lab_id).strip()
+    m = re.fullmatch(r"([A-Za-z]*)([0-9]+)", want)
+    if m:
+        want = m.group(1).lower() + str(int(m.group(2)))
     for lab in labs:
-        if lab.number == number:
+        if lab.id == want:
             return lab
-    raise ManifestError(f"no lab {number}; labs are {', '.join(str(l.number) for l in labs)}")
+    known = f"labs are {', '.join(l.id for l in labs)}" if labs else "there are no labs"
+    raise ManifestError(f"no lab {lab_id}; {known}")
 
 
 def main(argv):

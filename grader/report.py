@@ -31,7 +31,7 @@ def table(outcomes, notes=(), stream=None, colour=None):
     for o in outcomes:
         pts = (f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
                if o.test.graded else "ungraded")
-        rows.append((str(o.test.lab.number) if o.test.lab else "-", o.test.name, o.status, pts,
+        rows.append((o.test.lab.id if o.test.lab else "-", o.test.name, o.status, pts,
                      f"{o.seconds:.2f}s", "" if o.passed else o.reason))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, r in enumerate(rows):
@@ -52,7 +52,7 @@ def save_logs(outcomes, folder):
     folder = pathlib.Path(folder)
     saved = {}
     for o in outcomes:
-        lab = f"lab{o.test.lab.number}" if o.test.lab else "minivmm"
+        lab = f"lab{o.test.lab.id}" if o.test.lab else "minivmm"
         path = folder / f"{lab}-{o.test.name}.log"
         if o.passed or not o.output:
             path.unlink(missing_ok=True)  # an old failure's log must not outlive the failure
@@ -99,7 +99,7 @@ def gradescope(outcomes, seconds, notes=(), error=None):
     tests = []
     for o in outcomes:
         tests.append({
-            "name": f"lab{o.test.lab.number}/{o.test.name}" if o.test.lab else o.test.name,
+            "name": f"lab{o.test.lab.id}/{o.test.name}" if o.test.lab else o.test.name,
             "score": o.test.points if o.passed else 0,
             "max_score": o.test.points,
             "status": "passed" if o.passed else "failed",
@@ -122,7 +122,7 @@ def junit(outcomes, seconds, error=None):
     root = ET.Element("testsuites", name="minivmm", time=f"{seconds:.2f}")
     suites = {}
     for o in outcomes:
-        lab = f"lab{o.test.lab.number}" if o.test.lab else "tests"
+        lab = f"lab{o.test.lab.id}" if o.test.lab else "tests"
         if lab not in suites:
             suites[lab] = ET.SubElement(root, "testsuite", name=lab)
         case = ET.SubElement(suites[lab], "testcase", classname=lab, name=o.test.name,

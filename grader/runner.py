@@ -29,27 +29,32 @@ class Outcome:
             self.status = "pass" if self.passed else "fail"
 
 
-def _make(kit, args, timeout, cap, what):
+def make_argv(kit, args, arch="arm"):
+    """make in a build tree for arch. SOLUTIONS/SUBMISSION on this command line override
+    what an outer `make grade` passes down in MAKEFLAGS (the tree already holds the chosen
+    files); ARCH overrides the caller's, from MAKEFLAGS or the environment."""
+    return ["make", "-C", str(kit), *args, f"ARCH={arch}", "SOLUTIONS=0", "SUBMISSION="]
+
+
+def _make(kit, args, timeout, cap, what, arch):
     """make in a build tree; (ok, log), the log ending "<what> stopped after N s" on a timeout."""
-    # SOLUTIONS/SUBMISSION on this command line override what an outer `make grade`
-    # passes down in MAKEFLAGS: the tree already holds the chosen files.
-    r = proc.run(["make", "-C", str(kit), *args, "SOLUTIONS=0", "SUBMISSION="], timeout, cap=cap)
+    r = proc.run(make_argv(kit, args, arch), timeout, cap=cap)
     if r.timed_out:
         return False, r.output + f"\n{what} stopped after {timeout} s"
     return r.status == 0, r.output
 
 
-def build(kit, jobs, timeout=BUILD_TIMEOUT):
-    """`make all unit-bins` in a build tree (skeleton variant: the tree already holds the
-    chosen student files). Returns (ok, log)."""
-    return _make(kit, [f"-j{jobs}", "all", "unit-bins"], timeout, 512 * 1024, "build")
+def build(kit, jobs, timeout=BUILD_TIMEOUT, arch="arm"):
+    """`make all unit-bins` in a build tree for arch (skeleton variant: the tree already
+    holds the chosen student files). Returns (ok, log)."""
+    return _make(kit, [f"-j{jobs}", "all", "unit-bins"], timeout, 512 * 1024, "build", arch)
 
 
-def prepare(kit, target, timeout=BUILD_TIMEOUT):
+def prepare(kit, target, timeout=BUILD_TIMEOUT, arch="arm"):
     """`make <target>` in a build tree, for what some tests' guests need (Test.needs:
     "linux" fetches Debian's kernel and busybox once, then builds the initramfs).
     Returns (ok, log)."""
-    return _make(kit, [target], timeout, 256 * 1024, f"make {target}")
+    return _make(kit, [target], timeout, 256 * 1024, f"make {target}", arch)
 
 
 def proof(nonce, name):
@@ -116,17 +121,28 @@ def _judge_qemu(t, r, nonce):
     return None
 
 
+def test_arch(t):
+    """The architecture a test runs on: its lab's (a test without a lab, such as the
+    framework's integration tests, runs on ARM)."""
+    return t.lab.arch if t.lab else "arm"
+
+
 def _run_qemu(t, kit, variant, timeout):
     vmm = kit / "build" / variant / "minivmm.elf"
     guest = t.guest or "build/guest/tinykernel.elf"
     nonce = secrets.token_hex(4)
     args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
-    argv = qemu.command(vmm, guest, t.vmm_opts.split(), args)
+    arch = test_arch(t)
+    try:
+        argv = qemu.command(vmm, guest, t.vmm_opts.split(), args, arch=arch)
+    except qemu.ArchError as e:
+        return Outcome(t, False, f"cannot run on QEMU: {e}", status="error")
     r = proc.run(argv, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
                  stdin_after=t.stdin_after.encode() if t.stdin_after else None)
     out = r.output
     if r.timed_out:
         return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout")
+    r = dataclasses.replace(r, status=qemu.exit_status(arch, r.status))  # minivmm's status
     why = _judge_qemu(t, r, nonce)
     return Outcome(t, why is None, why or "ok", out, r.seconds)
 

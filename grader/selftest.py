@@ -84,7 +84,7 @@ def wrong_mode(ph, jobs):
     with status 70, not hang touching Hyp registers."""
     variant = "skel" if HANDOUT else "sol"
     argv = [a.replace("virtualization=on,", "") for a in
-            qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf")]
+            qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf", arch="arm")]
     r = proc.run(argv, 30, cwd=ROOT)
     ok = r.status == 70 and "not Hyp (0x1a): run QEMU with -M virt,virtualization=on" in r.output
     ph.record("integration wrong-mode (no virtualization=on)", ok,
@@ -103,8 +103,8 @@ def device_tree(ph, jobs):
         f.unlink(missing_ok=True)
 
     def boot(*opts):
-        return proc.run(qemu.command(vmm, "build/guest/tinykernel.elf", list(opts), ["run=hello"]), 30,
-                        cwd=ROOT)
+        return proc.run(qemu.command(vmm, "build/guest/tinykernel.elf", list(opts), ["run=hello"], arch="arm"),
+                        30, cwd=ROOT)
 
     r = boot("mem=32", f"dtb-out={dtb.relative_to(ROOT)}")
     ok = dtb.is_file() and f"written to '{dtb.relative_to(ROOT)}'" in r.output
@@ -133,22 +133,32 @@ def device_tree(ph, jobs):
 
 def validity(ph, jobs):
     """For every lab: all tests pass on the reference, each graded one fails on the skeleton
-    (an ungraded test, such as lab 4's Linux boot, is not run on the skeleton)."""
+    (an ungraded test, such as lab 4's Linux boot, is not run on the skeleton), and all
+    its tests pass with the reference for it and the labs before it and the skeletons of
+    the labs after it (a later lab's skeleton must not break an earlier lab)."""
     banner("lab validity (every test passes on the reference; every graded one fails on the skeleton)")
     labs = manifest.load_all()
-    plans = [grade.Plan(tree.reference_overlay(labs), labs)]
+    # One all-reference tree per architecture, then one tree per lab with its skeleton,
+    # then one per lab with the skeletons of the later labs of its track.
+    tracks = list(dict.fromkeys(lab.arch for lab in labs))
+    plans = [("reference", grade.Plan(tree.reference_overlay(labs), [l for l in labs if l.arch == a], labs))
+             for a in tracks]
     for lab in labs:
         others = [l for l in labs if l is not lab]
-        plans.append(grade.Plan(tree.reference_overlay(others), [lab]))
-    for i, p in enumerate(plans):
-        want_pass = i == 0
+        plans.append(("skeleton", grade.Plan(tree.reference_overlay(others), [lab], labs)))
+    for lab in labs:
+        later = [l for l in labs if l.arch == lab.arch and labs.index(l) > labs.index(lab)]
+        if later:
+            done = [l for l in labs if l not in later]
+            plans.append(("later skeletons", grade.Plan(tree.reference_overlay(done), [lab], labs)))
+    for where, p in plans:
+        want_pass = where != "skeleton"
         outcomes = grade.run_plans([p], jobs, honour_deps=False, quiet=True,
                                    select=None if want_pass else (lambda t: t.graded))
         for o in outcomes:
-            where = "reference" if want_pass else "skeleton"
             ok = o.passed == want_pass and o.status != "build failed"
             detail = o.reason if not want_pass else ("" if o.passed else o.reason)
-            ph.record(f"lab {o.test.lab.number} {o.test.name} on the {where}", ok,
+            ph.record(f"lab {o.test.lab.id} {o.test.name} on the {where}", ok,
                       f"{'passed' if o.passed else 'failed'}: {detail}" if not want_pass or not ok else "")
             if want_pass and not o.passed:
                 log = report.save_logs([o], ROOT / "build/test-logs").get(o.test.name)
@@ -162,7 +172,7 @@ def gdb(ph, jobs):
     variant = "skel" if HANDOUT else "sol"
     port = 20000 + os.getpid() % 20000
     argv = qemu.command(ROOT / "build" / variant / "minivmm.elf", "build/guest/tinykernel.elf",
-                        [], ["run=hello"], gdb=False) + ["-gdb", f"tcp:127.0.0.1:{port}", "-S"]
+                        [], ["run=hello"], gdb=False, arch="arm") + ["-gdb", f"tcp:127.0.0.1:{port}", "-S"]
     vm = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -193,6 +203,14 @@ def docs(ph, jobs):
     banner("docs (Sphinx, warnings are errors)")
     ok, log = make("docs", jobs=jobs)
     ph.record("make docs", ok, "" if ok else runner._tail(log, 20))
+
+
+def format_check(ph, jobs):
+    """The C style: every tracked C file under minivmm/, solutions/ and guests/ is as
+    clang-format writes it with .clang-format (`make format-check`)."""
+    banner("C style (make format-check)")
+    r = proc.run([sys.executable, "-m", "grader.format_check"], 300, cwd=ROOT)
+    ph.record("make format-check", r.status == 0, runner._tail(r.output, 1 if r.status == 0 else 12))
 
 
 def handout(ph, jobs):
@@ -232,7 +250,7 @@ def main(argv=None):
 
 
 PHASES = {"unit": unit, "integration": integration, "gdb": gdb, "validity": validity,
-          "grader": grader_tests, "docs": docs, "handout": handout}
+          "grader": grader_tests, "docs": docs, "format": format_check, "handout": handout}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 LAB=${1:-}
 OUT=${2:-$ROOT/build/gradescope${LAB:+-lab$LAB}.zip}
-if [[ -n $LAB && ! $LAB =~ ^[0-9]+$ ]]; then
+if [[ -n $LAB && ! $LAB =~ ^[a-z]*[0-9]+$ ]]; then
     echo "usage: $0 [LAB] [OUT.zip]" >&2
     exit 2
 fi

@@ -1,4 +1,5 @@
-"""Tests of grader/manifest.py: lab.toml parsing, validation errors, hidden tests, the real repository."""
+"""Tests of grader/manifest.py: lab.toml parsing, validation errors, hidden tests, lab ids and
+architectures across tracks, the real repository."""
 import pathlib
 import tempfile
 import textwrap
@@ -10,6 +11,7 @@ from grader.manifest import ManifestError
 LAB_HEAD = """
 [lab]
 number = 3
+arch = "arm"
 title = "MMIO"
 student_files = ["minivmm/dev/pl011.c"]
 """
@@ -68,6 +70,7 @@ class ValidManifest(TempLabs):
         d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT + QEMU)
         lab = manifest.load_lab(d)
         self.assertEqual(lab.number, 3)
+        self.assertEqual((lab.id, lab.arch), ("3", "arm"))
         self.assertEqual(lab.name, "lab3-mmio")
         self.assertEqual(lab.title, "MMIO")
         self.assertEqual(lab.path, d)
@@ -182,7 +185,7 @@ class InvalidManifest(TempLabs):
         self.assertManifestError(UNIT, "missing 'lab'")
 
     def test_missing_lab_fields(self):
-        for field in ("number", "title", "student_files"):
+        for field in ("number", "arch", "title", "student_files"):
             with self.subTest(field=field):
                 head = "\n".join(l for l in LAB_HEAD.splitlines() if not l.startswith(field))
                 self.assertManifestError(head + UNIT, f"missing '{field}'")
@@ -190,6 +193,29 @@ class InvalidManifest(TempLabs):
     def test_lab_field_types(self):
         self.assertManifestError(LAB_HEAD.replace("number = 3", 'number = "3"') + UNIT, "'number' must be int")
         self.assertManifestError(LAB_HEAD.replace("number = 3", "number = true") + UNIT, "'number'")
+        self.assertManifestError(LAB_HEAD.replace("number = 3", "number = -3") + UNIT, "'number' must be >= 0")
+        self.assertManifestError(LAB_HEAD.replace('arch = "arm"', "arch = 1") + UNIT, "'arch' must be str")
+
+    def test_unknown_arch(self):
+        for arch in ("mips", "ARM", "x86_64", ""):
+            with self.subTest(arch=arch):
+                self.assertManifestError(LAB_HEAD.replace('"arm"', f'"{arch}"') + UNIT,
+                                         f"arch '{arch}' is not one of arm, x86")
+
+    def test_unknown_lab_field(self):
+        self.assertManifestError(LAB_HEAD.replace('arch = "arm"', 'arch = "arm"\narc = "x86"') + UNIT,
+                                 "unknown field", "arc", "[lab]")
+
+    def test_number_and_id_together(self):
+        self.assertManifestError(LAB_HEAD.replace("number = 3", 'number = 3\nid = "3"') + UNIT,
+                                 "'number' or its 'id', not both")
+
+    def test_bad_ids(self):
+        for bad in ("x", "X1", "x01", "1x", "x-1", "", "x 1", "03"):
+            with self.subTest(id=bad):
+                self.assertManifestError(LAB_HEAD.replace("number = 3", f'id = "{bad}"') + UNIT,
+                                         f"'id' {bad!r} must be", folder=f"lab{bad}-io")
+        self.assertManifestError(LAB_HEAD.replace("number = 3", "id = 3") + UNIT, "'id' must be str")
 
     def test_folder_does_not_match_number(self):
         self.assertManifestError(LAB_HEAD + UNIT, "lab4-mmio", "does not match lab number 3", folder="lab4-mmio")
@@ -280,10 +306,34 @@ class InvalidManifest(TempLabs):
         self.assertIn("hidden.toml", str(cm.exception))
 
 
+class LabIds(TempLabs):
+    """A lab of another track gives a string id ("x1") and its architecture."""
+
+    X86 = LAB_HEAD.replace("number = 3", 'id = "x1"').replace('"arm"', '"x86"')
+
+    def test_x86_lab_with_an_id(self):
+        lab = manifest.load_lab(self.write_lab("labx1-pio", self.X86 + UNIT))
+        self.assertEqual((lab.id, lab.number, lab.arch, lab.name), ("x1", 1, "x86", "labx1-pio"))
+
+    def test_folder_must_match_the_id(self):
+        self.assertManifestError(self.X86 + UNIT, "folder lab1-pio does not match lab id x1",
+                                 "labx1-<name>", folder="lab1-pio")
+        self.assertManifestError(self.X86 + UNIT, "does not match lab id x1", folder="labx10-pio")
+
+    def test_arm_lab_may_give_its_id_as_a_string(self):
+        lab = manifest.load_lab(self.write_lab("lab3-mmio", LAB_HEAD.replace("number = 3", 'id = "3"') + UNIT))
+        self.assertEqual((lab.id, lab.number), ("3", 3))
+
+    def test_lab_defaults_keep_the_number_as_id(self):
+        lab = manifest.Lab(2, "lab2-x", "x", pathlib.Path("."), [], [])
+        self.assertEqual((lab.id, lab.arch), ("2", "arm"))
+
+
 class LoadAll(TempLabs):
     TWO = """
         [lab]
         number = {n}
+        arch = "arm"
         title = "Lab {n}"
         student_files = [{files}]
 
@@ -333,11 +383,77 @@ class LoadAll(TempLabs):
             manifest.find_lab(manifest.load_all(self.root), 99)
         self.assertIn("no lab 99", str(cm.exception))
 
+    X86 = """
+        [lab]
+        id = "{id}"
+        arch = "x86"
+        title = "x86 lab {id}"
+        student_files = ["minivmm/arch/x86/{id}.c"]
+
+        [[tests]]
+        name = "t{id}"
+        kind = "unit"
+        case = "c{id}"
+        points = 1
+        """
+
+    def x86_lab(self, lab_id, folder):
+        self.write_lab(folder, self.X86.format(id=lab_id))
+
+    def test_x86_labs_sort_after_arm_labs(self):
+        self.x86_lab("x1", "labx1-pio")
+        self.x86_lab("x0", "labx0-boot")
+        self.x86_lab("x10", "labx10-late")
+        self.lab(10, "lab10-ten", ["minivmm/b.c"], "t10")
+        self.lab(2, "lab2-two", ["minivmm/a.c"], "t2")
+        labs = manifest.load_all(self.root)
+        self.assertEqual([(l.id, l.arch) for l in labs],
+                         [("2", "arm"), ("10", "arm"), ("x0", "x86"), ("x1", "x86"), ("x10", "x86")])
+        self.assertEqual([l.number for l in labs], [2, 10, 0, 1, 10])
+        self.assertIs(manifest.find_lab(labs, "x1"), labs[3])
+        self.assertIs(manifest.find_lab(labs, "10"), labs[1])
+        self.assertIs(manifest.find_lab(labs, 10), labs[1])
+        self.assertIs(manifest.find_lab(labs, "X01"), labs[3], "case and leading zeros do not matter")
+
+    def test_duplicate_id_across_tracks(self):
+        # An x86 lab copied from an ARM one, its number kept: both would be lab "1".
+        self.lab(1, "lab1-one", ["minivmm/a.c"], "ta")
+        self.write_lab("lab1-pio", self.X86.format(id="x1").replace('id = "x1"', "number = 1"))
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_all(self.root)
+        msg = str(cm.exception)
+        for frag in ("lab1-one (arm)", "lab1-pio (x86)", "lab id '1'", "unique across all tracks"):
+            self.assertIn(frag, msg)
+
+    def test_one_number_twice_in_a_track(self):
+        self.x86_lab("x1", "labx1-pio")
+        self.x86_lab("y1", "laby1-pio")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.load_all(self.root)
+        self.assertIn("both number 1 of the x86 track", str(cm.exception))
+
+    def test_find_lab_lists_the_ids(self):
+        self.lab(0, "lab0-zero", ["minivmm/a.c"], "t0")
+        self.x86_lab("x0", "labx0-boot")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.find_lab(manifest.load_all(self.root), "x1")
+        self.assertEqual(str(cm.exception), "no lab x1; labs are 0, x0")
+        with self.assertRaises(ManifestError) as cm:
+            manifest.find_lab([], "0")
+        self.assertEqual(str(cm.exception), "no lab 0; there are no labs")
+
     def test_no_labs(self):
         self.assertEqual(manifest.load_all(self.root), [])
 
 
 class RealRepository(unittest.TestCase):
+    def test_arm_labs_keep_their_numbers(self):
+        labs = manifest.load_all()
+        arm = [l for l in labs if l.arch == "arm"]
+        self.assertEqual([l.id for l in arm][:5], ["0", "1", "2", "3", "4"])
+        self.assertEqual([l.id for l in arm], [str(l.number) for l in arm])
+        self.assertEqual(labs[:len(arm)], arm, "ARM's labs come first")
+
     def test_lab0(self):
         labs = manifest.load_all()
         lab0 = manifest.find_lab(labs, 0)

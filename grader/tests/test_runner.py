@@ -376,7 +376,7 @@ class Prepare(unittest.TestCase):
         from grader import grade
         self.write_makefile("@echo FETCH linux-image; sleep 30")
         orig = runner.prepare
-        runner.prepare = lambda kit, target: orig(kit, target, timeout=1)
+        runner.prepare = lambda kit, target, **kw: orig(kit, target, timeout=1, **kw)
         try:
             why, _ = grade._prepare(self.kit, [qemu_test("a", needs="linux")], quiet=True)["a"]
         finally:
