@@ -154,21 +154,28 @@ static enum exit_action __attribute__((noinline)) irq_exit(struct vcpu *v)
     return EXIT_RESUME;
 }
 
-/* A trap: its handler from the table by HSR.EC (cls, below 64). A trapped
- * instruction whose condition failed is only stepped over. */
+/* A trapped instruction whose condition failed: stepped over, if some lab
+ * handles its class (an unhandled class stays unhandled). */
+static enum exit_action __attribute__((noinline)) cond_failed(struct vcpu *v, uint32_t cls)
+{
+    if (!ec_handlers[cls])
+        return EXIT_UNHANDLED;
+    arm_advance_pc(&v->arch.regs, v->arch.hsr);
+    return EXIT_RESUME;
+}
+
+/* A trap: its handler from the table by HSR.EC (cls, below 64). The table
+ * is read last, so that the common path (a handler) is a tail call. */
 enum exit_action arch_handle_exit(struct vcpu *v, uint32_t cls)
 {
     if (cls == ARCH_EXIT_IRQ)
         return irq_exit(v);
+    cls &= EXIT_CLASSES - 1;
     uint32_t hsr = v->arch.hsr;
-    ec_handler h = ec_handlers[cls & (EXIT_CLASSES - 1)];
-    if (!h)
-        return EXIT_UNHANDLED;
-    if (!hsr_cond_passed(hsr, v->arch.regs.cpsr)) {
-        arm_advance_pc(&v->arch.regs, hsr); /* trapped although its condition failed */
-        return EXIT_RESUME;
-    }
-    return h(v, hsr);
+    if (!hsr_cond_passed(hsr, v->arch.regs.cpsr))
+        return cond_failed(v, cls);
+    ec_handler h = ec_handlers[cls];
+    return h ? h(v, hsr) : EXIT_UNHANDLED;
 }
 
 void arch_report_unhandled(const struct vcpu *v)

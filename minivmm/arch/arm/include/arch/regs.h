@@ -94,9 +94,9 @@ struct arch_vcpu {
      * all of the vCPU's state can be reached in memory. */
     uint32_t cp15_live[32]; /* enum guest_cp15 */
     struct guest_vtimer vtimer;
-    uint32_t hsr;      /* syndrome of the last trap */
-    uint8_t exit_kind; /* EXIT_KIND_IRQ or _FIQ, for an ARCH_EXIT_IRQ exit */
+    uint32_t hsr; /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
+    uint8_t exit_kind; /* EXIT_KIND_IRQ or _FIQ, for an ARCH_EXIT_IRQ exit */
 };
 
 /* Enter the guest with this register file; returns an EXIT_KIND_* when it
