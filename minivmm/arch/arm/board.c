@@ -1,6 +1,7 @@
 /* The ARM virt board minivmm presents: which devices exist, where, wired to which interrupt; what the labs done so far enable. */
 #include <minivmm/arch.h>
 #include <minivmm/console.h>
+#include <minivmm/panic.h>
 #include <minivmm/device.h>
 #include <minivmm/vm.h>
 #include <arch/cache_sw.h>
@@ -12,6 +13,7 @@
 #include <devices/vpl011.h>
 
 /* Where QEMU's virt board has them, so that the same drivers find them. The
+ * distributor comes first: the other devices' interrupt lines go to it. The
  * GIC's node (two reg ranges, the CPU interface mapped, not emulated) is
  * written by guest_dt_arm.c. */
 /* clang-format off */
@@ -55,7 +57,7 @@ uint32_t arch_vm_features(void)
 static void vgic_line(void *ctx, unsigned irq, bool level)
 {
     struct vm *vm = ctx;
-    vgic_set_level(&vm->arch.vgic, irq, level);
+    vgic_set_level(vm->arch.vgic, irq, level);
     vm->arch.vgic_dirty = true;
 }
 
@@ -63,6 +65,8 @@ struct irq_line arch_irq_line(struct vm *vm, unsigned irq)
 {
     if (!vm_has(vm, VM_F_IRQS))
         return (struct irq_line){NULL, NULL, irq};
+    if (!vm->arch.vgic || irq >= VGIC_NR_IRQS) /* the board's table is wrong: a VMM bug */
+        panic("interrupt %u: no such line, or the distributor comes after its devices on the board", irq);
     return (struct irq_line){vgic_line, vm, irq};
 }
 

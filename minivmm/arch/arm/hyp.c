@@ -133,7 +133,7 @@ static void read_syndrome(struct vcpu *v)
 _Static_assert(VGIC_NR_LRS == 4, "sync_lrs tests four list registers at once");
 static void sync_lrs(struct vm *vm, int kind)
 {
-    const uint32_t *lr = vm->arch.vgic.lr;
+    const uint32_t *lr = vm->arch.vgic->lr;
     uint32_t before[VGIC_NR_LRS];
     bool changed = false;
     if (kind == EXIT_KIND_IRQ)
@@ -142,7 +142,7 @@ static void sync_lrs(struct vm *vm, int kind)
         return;
     for (unsigned i = 0; i < VGIC_NR_LRS; i++) /* word loops: this runs on every exit */
         before[i] = lr[i];
-    vgic_sync_lrs(&vm->arch.vgic);
+    vgic_sync_lrs(vm->arch.vgic);
     for (unsigned i = 0; i < VGIC_NR_LRS; i++)
         changed |= before[i] != lr[i];
     if (changed)

@@ -1,4 +1,5 @@
 /* The guest's GIC distributor as a registered device: its wiring to the vCPU, its reset with the CPU interface and timer, its snapshot. */
+#include <minivmm/alloc.h>
 #include <minivmm/device.h>
 #include <minivmm/mmio.h>
 #include <minivmm/snapshot.h>
@@ -7,11 +8,10 @@
 #include <arch/traps.h>
 #include <arch/vgic.h>
 
-/* The vGIC's state is the ARM VM's (the interrupt path on every exit reads
- * it); the device gives it a place on the bus and a snapshot section. */
+/* The vGIC's VM: its callbacks' context (wiring, set at creation). */
 static struct vm *vm_of(struct vgic *g)
 {
-    return (struct vm *)((char *)g - offsetof(struct vm, arch.vgic));
+    return g->ctx;
 }
 
 /* The guest completed a level-sensitive interrupt: sample its source again. */
@@ -19,7 +19,7 @@ static void vgic_eoi(void *ctx, unsigned intid)
 {
     struct vm *vm = ctx;
     if (intid == IRQ_VTIMER)
-        vtimer_completed(&vm->arch.vgic);
+        vtimer_completed(vm->arch.vgic);
 }
 
 /* A write to the distributor may change what the list registers should hold. */
@@ -32,9 +32,16 @@ static enum bus_result gicd_access(void *dev, struct bus_req *r)
 
 static const struct bus_ops gicd_ops = {"gic", gicd_access};
 
+/* The state is the device's; the ARM VM keeps a pointer to it, since the
+ * interrupt path reads it around every guest entry (hyp.c, virq.c). */
 static void *gicd_create(struct device *d)
 {
-    return &d->vm->arch.vgic;
+    struct vgic *g = mv_calloc(1, sizeof(*g));
+    if (g) {
+        g->ctx = d->vm;
+        d->vm->arch.vgic = g;
+    }
+    return g;
 }
 
 /* A rebooted guest starts with the timer's PPI unmasked and its CPU
@@ -44,9 +51,9 @@ static void gicd_reset(struct device *d)
 {
     struct vm *vm = d->vm;
     vm->arch.vgic_dirty = true;
-    vm->arch.vgic.eoi = vgic_eoi;
-    vm->arch.vgic.ctx = vm;
-    vgic_init(&vm->arch.vgic);
+    vm->arch.vgic->eoi = vgic_eoi;
+    vm->arch.vgic->ctx = vm;
+    vgic_init(vm->arch.vgic);
     gich_reset();
     guest_vtimer_write(&(struct guest_vtimer){0});
     gic_set_enabled(IRQ_VTIMER, true);

@@ -33,10 +33,10 @@ void arch_handle_irqs(struct vm *vm)
         if (id == IRQ_MAINT) {
             /* EOI or underflow: take back what the guest completed and refill
              * the LRs now, which also ends the (level) maintenance interrupt. */
-            vgic_sync_lrs(&vm->arch.vgic);
-            vgic_flush_lrs(&vm->arch.vgic);
+            vgic_sync_lrs(vm->arch.vgic);
+            vgic_flush_lrs(vm->arch.vgic);
         } else if (id == IRQ_VTIMER) {
-            vtimer_fire(&vm->arch.vgic);
+            vtimer_fire(vm->arch.vgic);
         } else if (id == HOST_IRQ_UART) {
             host_uart_input(vm);
         } else {
@@ -63,11 +63,11 @@ void arch_handle_irqs(struct vm *vm)
 static void vtimer_resample(struct vm *vm)
 {
     uint32_t ctl;
-    if (!vm->arch.vgic.irq[IRQ_VTIMER].level)
+    if (!vm->arch.vgic->irq[IRQ_VTIMER].level)
         return;
     __asm__ volatile("mrc p15, 0, %0, c14, c3, 1" : "=r"(ctl)); /* the guest's CNTV_CTL */
     if ((ctl & (CNTV_ENABLE | CNTV_IMASK | CNTV_ISTATUS)) != (CNTV_ENABLE | CNTV_ISTATUS)) {
-        vtimer_completed(&vm->arch.vgic);
+        vtimer_completed(vm->arch.vgic);
         vm->arch.vgic_dirty = true;
     }
 }
@@ -81,7 +81,7 @@ void arch_vgic_enter(struct vm *vm)
     }
     if (vm->arch.vgic_dirty) {
         vm->arch.vgic_dirty = false;
-        vgic_flush_lrs(&vm->arch.vgic);
+        vgic_flush_lrs(vm->arch.vgic);
     }
 }
 
@@ -103,7 +103,7 @@ static bool may_wake(const struct vgic *g)
  * complete at any time), so a guest without interrupts is not stuck. */
 void arch_wait_for_interrupt(struct vm *vm)
 {
-    while (may_wake(&vm->arch.vgic) && !vgic_has_pending(&vm->arch.vgic)) {
+    while (may_wake(vm->arch.vgic) && !vgic_has_pending(vm->arch.vgic)) {
         __asm__ volatile("dsb\n\twfi" ::: "memory");
         arch_handle_irqs(vm);
     }

@@ -29,7 +29,7 @@ struct arch_vm {
     uint8_t vmid;
     uint8_t *rom;               /* the VMM's copy of the guest ROM */
     struct decode_cache dcache; /* lab 3 */
-    struct vgic vgic;           /* lab 4: the "gicd" device's state (vgic_dev.c) */
+    struct vgic *vgic;          /* lab 4: the "gicd" device's state (vgic_dev.c), or NULL */
     bool vgic_dirty;            /* something may have changed what the LRs should hold */
     bool host_uart_masked;      /* host input waits until the guest's UART can take it (virq.c) */
     struct mmio_emul_stats mmio_stats;
