@@ -112,6 +112,8 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
         s2_enable(&v->vm->arch.s2, v->vm->arch.vmid);
     write_hdcr((read_hdcr() & HDCR_HPMN_MASK) | GUEST_HDCR); /* HPMN: as reset left it */
     write_hcptr(0); /* no coprocessor traps: the guest owns VFP/NEON (the VMM never uses it) */
+    isb();
+    guest_vfp_write(&(struct guest_vfp){0}); /* as after a real reset: the unit off, its registers clear */
     write_hstr(GUEST_HSTR);
     write_vpidr(v->arch.cp15.midr);
     write_vmpidr(v->arch.cp15.mpidr);

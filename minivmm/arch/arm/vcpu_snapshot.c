@@ -1,4 +1,4 @@
-/* The ARM vCPU's snapshot section: registers, trapped-CP15 view, the guest's own CP15 registers and its virtual timer. */
+/* The ARM vCPU's snapshot section: registers, trapped-CP15 view, the guest's own CP15 registers, virtual timer and VFP/NEON registers. */
 #include <minivmm/arch.h>
 #include <minivmm/snapshot.h>
 #include <minivmm/string.h>
@@ -48,6 +48,7 @@ static void cpu_to_memory(struct arch_vcpu *a)
     for (int i = 0; i < G_CP15_COUNT; i++)
         a->cp15_live[i] = guest_cp15_read((enum guest_cp15)i);
     guest_vtimer_read(&a->vtimer);
+    guest_vfp_read(&a->vfp);
 }
 
 static void memory_to_cpu(const struct arch_vcpu *a)
@@ -55,6 +56,7 @@ static void memory_to_cpu(const struct arch_vcpu *a)
     for (int i = 0; i < G_CP15_COUNT; i++)
         guest_cp15_write((enum guest_cp15)i, a->cp15_live[i]);
     guest_vtimer_write(&a->vtimer);
+    guest_vfp_write(&a->vfp);
 }
 
 void arch_vcpu_snapshot(struct vcpu *v, struct snap *s)
@@ -71,6 +73,11 @@ void arch_vcpu_snapshot(struct vcpu *v, struct snap *s)
     snap_u32(s, &a->vtimer.ctl);
     snap_u64(s, &a->vtimer.cval);
     snap_u64(s, &a->vtimer.voff);
+    for (unsigned i = 0; i < VFP_DREGS; i++)
+        snap_u64(s, &a->vfp.d[i]);
+    snap_u32(s, &a->vfp.fpscr);
+    snap_u32(s, &a->vfp.fpexc);
+    snap_check(s, !(a->vfp.fpexc & ~FPEXC_EN));
     if (s->dir == SNAP_RESTORE && !s->failed)
         memory_to_cpu(a);
 }

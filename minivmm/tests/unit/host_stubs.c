@@ -155,6 +155,19 @@ void gich_reset(void)
         host_gich_lr[i] = 0;
 }
 
+struct guest_vfp host_guest_vfp;
+
+void guest_vfp_read(struct guest_vfp *f)
+{
+    *f = host_guest_vfp;
+}
+
+void guest_vfp_write(const struct guest_vfp *f)
+{
+    host_guest_vfp = *f;
+    host_guest_vfp.fpexc &= FPEXC_EN;
+}
+
 struct guest_vtimer host_guest_vtimer;
 
 void guest_vtimer_read(struct guest_vtimer *t)

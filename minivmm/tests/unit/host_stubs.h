@@ -28,6 +28,7 @@ extern uint32_t host_gich_lr[], host_gich_hcr, host_gich_vmcr, host_gich_apr;
 /* The guest's virtual timer registers (guest_vtimer_read/write's stand-ins). */
 #include <arch/traps.h>
 extern struct guest_vtimer host_guest_vtimer;
+extern struct guest_vfp host_guest_vfp; /* guest_vfp_read/write's stand-in */
 extern bool host_gic_enabled[];
 
 #endif

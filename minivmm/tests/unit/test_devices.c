@@ -763,12 +763,17 @@ static void cpu_fill(void)
     for (unsigned i = 0; i < G_CP15_COUNT; i++)
         host_guest_cp15[i] = 0xc0de0000u + i;
     host_guest_vtimer = (struct guest_vtimer){3, 0x1122334455667788ull, 0x0102030405060708ull};
+    for (unsigned i = 0; i < VFP_DREGS; i++)
+        host_guest_vfp.d[i] = 0xf00d000000000000ull + 0x101ull * i;
+    host_guest_vfp.fpscr = 0x00400000u;
+    host_guest_vfp.fpexc = FPEXC_EN;
 }
 
 static void cpu_clear(void)
 {
     memset(host_guest_cp15, 0, G_CP15_COUNT * sizeof(host_guest_cp15[0]));
     memset(&host_guest_vtimer, 0, sizeof(host_guest_vtimer));
+    memset(&host_guest_vfp, 0, sizeof(host_guest_vfp));
 }
 
 static void assert_cpu_filled(void)
@@ -778,6 +783,10 @@ static void assert_cpu_filled(void)
     ck_assert_uint_eq(host_guest_vtimer.ctl, 3);
     ck_assert_uint_eq(host_guest_vtimer.cval, 0x1122334455667788ull);
     ck_assert_uint_eq(host_guest_vtimer.voff, 0x0102030405060708ull);
+    for (unsigned i = 0; i < VFP_DREGS; i++)
+        ck_assert_uint_eq(host_guest_vfp.d[i], 0xf00d000000000000ull + 0x101ull * i);
+    ck_assert_uint_eq(host_guest_vfp.fpscr, 0x00400000u);
+    ck_assert_uint_eq(host_guest_vfp.fpexc, FPEXC_EN);
 }
 
 static void assert_cpu_clear(void)
@@ -786,6 +795,8 @@ static void assert_cpu_clear(void)
         ck_assert_uint_eq(host_guest_cp15[i], 0);
     ck_assert_uint_eq(host_guest_vtimer.ctl, 0);
     ck_assert_uint_eq(host_guest_vtimer.cval, 0);
+    ck_assert_uint_eq(host_guest_vfp.d[31], 0);
+    ck_assert_uint_eq(host_guest_vfp.fpexc, 0);
 }
 
 START_TEST(test_vcpu_round_trip)
@@ -848,6 +859,25 @@ START_TEST(test_vcpu_hostile_mode)
         round_trip("vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a, &b);
         ck_assert_uint_eq(b.arch.regs.cpsr, good[i]);
     }
+}
+END_TEST
+
+/* FPEXC: only its enable bit is the guest's; anything else in a snapshot
+ * (an exception state this CPU never has) is refused. */
+START_TEST(test_vcpu_hostile_fpexc)
+{
+    static struct vcpu a, b;
+    memset(&a, 0, sizeof(a));
+    vcpu_fill(&a);
+    cpu_fill();
+    host_guest_vfp.fpexc = FPEXC_EN | 1u << 31;
+    uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
+    cpu_clear();
+    memset(&b, 0, sizeof(b));
+    view_fill(&b);
+    ck_assert_int_eq(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b), -1);
+    assert_err_has("section 'vcpu0'");
+    assert_cpu_clear();
 }
 END_TEST
 
@@ -1383,6 +1413,7 @@ Suite *devices_suite(void)
     tcase_add_test(c, test_vcpu_round_trip);
     tcase_add_test(c, test_vcpu_hostile_mode);
     tcase_add_test(c, test_vcpu_foreign_view);
+    tcase_add_test(c, test_vcpu_hostile_fpexc);
     tcase_add_test(c, test_vcpu_truncated);
     tcase_add_test(c, test_vm_round_trip);
     tcase_add_test(c, test_vm_two_of_a_type);

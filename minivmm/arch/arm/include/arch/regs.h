@@ -83,6 +83,14 @@ struct guest_vtimer {
     uint64_t voff; /* CNTVOFF: virtual count = physical count - voff */
 };
 
+/* The guest's VFP/NEON registers, which it owns (minivmm never uses them). */
+#define VFP_DREGS 32
+struct guest_vfp {
+    uint64_t d[VFP_DREGS];
+    uint32_t fpscr;
+    uint32_t fpexc; /* only EN (bit 30) is the guest's to set: no VFP exceptions on this CPU */
+};
+
 /* The architecture's part of a vCPU. */
 struct arch_vcpu {
     struct arm_regs regs;
@@ -94,6 +102,7 @@ struct arch_vcpu {
      * all of the vCPU's state can be reached in memory. */
     uint32_t cp15_live[32]; /* enum guest_cp15 */
     struct guest_vtimer vtimer;
+    struct guest_vfp vfp;
     uint32_t hsr; /* syndrome of the last trap */
     uint32_t hdfar, hifar, hpfar;
     uint8_t exit_kind; /* EXIT_KIND_IRQ or _FIQ, for an ARCH_EXIT_IRQ exit */

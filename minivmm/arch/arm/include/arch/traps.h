@@ -44,6 +44,10 @@ void guest_cp15_write(enum guest_cp15 r, uint32_t v);
 /* The guest's virtual timer (struct guest_vtimer, arch/regs.h), in the CPU while the guest runs. */
 void guest_vtimer_read(struct guest_vtimer *t);
 void guest_vtimer_write(const struct guest_vtimer *t);
+/* The guest's VFP/NEON registers (vfp.c), also live in the CPU. */
+#define FPEXC_EN (1u << 30)
+void guest_vfp_read(struct guest_vfp *f);
+void guest_vfp_write(const struct guest_vfp *f);
 
 #define SCTLR_V     (1u << 13) /* high vectors at 0xffff0000 */
 #define SCTLR_TE    (1u << 30) /* exceptions taken in Thumb state */
