@@ -191,7 +191,7 @@ $(LINUX_DIR)/fetched: guests/linux/fetch.py
 	@$(PYTHON) guests/linux/fetch.py > $@.tmp && mv $@.tmp $@
 $(LINUX_ZIMAGE): $(LINUX_DIR)/fetched
 	@cp $$(sed -n 1p $<) $@
-$(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init guests/linux/mkinitramfs.py
+$(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init $(wildcard guests/linux/etc/inittab guests/linux/etc/shrc guests/linux/etc/init.d/*) guests/linux/mkinitramfs.py
 	@echo "  CPIO    $@"
 	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@
 
@@ -248,7 +248,8 @@ format-check: deps
 	@$(PYTHON) -m grader.format_check
 
 DEPS_PKGS := make gcc libc6-dev $(ARCH_PKGS) check \
-             pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git clang-format
+             pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git clang-format \
+             graphviz python3-sphinx-rtd-theme
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
 	    echo "deps: not a Debian system: make sure these are installed: $(DEPS_PKGS)"; exit 0; fi; \

@@ -1,10 +1,13 @@
-"""Build the Linux guest's initramfs: a newc cpio archive with busybox and guests/linux/init.
+"""Build the Linux guest's initramfs: a newc cpio archive with busybox, guests/linux/init and guests/linux/etc.
 
 python3 guests/linux/mkinitramfs.py BUSYBOX OUT"""
 import pathlib
 import sys
 
-INIT = pathlib.Path(__file__).with_name("init")
+HERE = pathlib.Path(__file__).parent
+INIT = HERE / "init"
+# busybox init's table and the scripts it runs: (path in the archive, mode).
+ETC = [("etc/inittab", 0o100644), ("etc/shrc", 0o100644), ("etc/init.d/rcS", 0o100755), ("etc/init.d/console", 0o100755)]
 
 
 def entry(ino, name, mode, data=b"", rdev=(0, 0)):
@@ -22,6 +25,8 @@ def build(busybox, out):
         ("bin", 0o040755), ("proc", 0o040755), ("sys", 0o040755),
         ("bin/busybox", 0o100755, pathlib.Path(busybox).read_bytes()),
         ("init", 0o100755, INIT.read_bytes()),
+        ("etc", 0o040755), ("etc/init.d", 0o040755),
+        *[(name, mode, (HERE / name).read_bytes()) for name, mode in ETC],
         ("TRAILER!!!", 0),
     ]
     blob = b"".join(entry(ino, *f) for ino, f in enumerate(files, start=2))
