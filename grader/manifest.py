@@ -18,7 +18,7 @@ LAB_FIELDS = ("number", "id", "arch", "title", "student_files")
 # Make targets a test may need built in its tree before it runs (Test.needs).
 NEEDS_TARGETS = ("linux",)
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
-               "stdin": str, "stdin_after": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
+               "stdin": str, "stdin_after": str, "what": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
                "reference_only": bool, "needs": str}
 
 
@@ -48,6 +48,7 @@ class Test:
     graded: bool = True
     reference_only: bool = False  # integration: needs labs' reference solutions (not in a handout)
     needs: str = ""           # qemu: a make target the guest needs (e.g. "linux"), built in the tree first
+    what: str = ""            # what it checks, for the handout's grading table (inline reStructuredText)
 
 
 @dataclasses.dataclass
@@ -84,6 +85,20 @@ def _require(table, key, typ, where):
     return value
 
 
+def _check_what(what, where):
+    """A test's 'what': one paragraph of inline reStructuredText for a table cell (grader/tables.py
+    writes the test case or program before it and the expected text after it)."""
+    if not what.strip():
+        raise ManifestError(f"{where}: 'what' is empty (say what the test checks, or leave it out)")
+    if any(not line.strip() for line in what.strip().splitlines()):
+        raise ManifestError(f"{where}: 'what' must be one paragraph (no blank line)")
+    if re.match(r"\s*([-*+]\s|[0-9]+\.\s|#|\||=|\.\.\s)", what):
+        raise ManifestError(f"{where}: 'what' must be a sentence, not a list, heading or directive")
+    if "expected text" in what.lower():
+        raise ManifestError(f"{where}: 'what' must not list the expected text: give it in 'expect', "
+                            "and the grading table says it")
+
+
 def _parse_test(raw, where, default_graded=True):
     fields = {f.name for f in dataclasses.fields(Test)} - {"lab"}
     unknown = set(raw) - fields
@@ -99,6 +114,8 @@ def _parse_test(raw, where, default_graded=True):
     for key in ("expect", "depends"):
         if key in raw and not (isinstance(raw[key], list) and all(isinstance(x, str) for x in raw[key])):
             raise ManifestError(f"{where}: '{key}' must be a list of strings")
+    if "what" in raw:
+        _check_what(raw["what"], where)
     t = Test(**{**{"points": 0, "timeout": 30, "graded": default_graded}, **raw})
     if isinstance(t.points, bool) or not isinstance(t.points, (int, float)) or t.points < 0:
         raise ManifestError(f"{where}: points must be a non-negative number")

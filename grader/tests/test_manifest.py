@@ -446,6 +446,39 @@ class LoadAll(TempLabs):
         self.assertEqual(manifest.load_all(self.root), [])
 
 
+class WhatField(TempLabs):
+    """'what': what a test checks, one paragraph for the handout's grading table (grader/tables.py)."""
+
+    def test_what_is_read_and_optional(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT + 'what = "the ``a`` case: *k* reads."\n' + QEMU)
+        unit, qemu = manifest.load_lab(d).tests
+        self.assertEqual(unit.what, "the ``a`` case: *k* reads.")
+        self.assertEqual(qemu.what, "", "a test without 'what' is valid (grader.tables asks for it)")
+
+    def test_what_may_span_lines(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT + "what = '''\nfirst line,\nsecond line.'''\n")
+        self.assertEqual(manifest.load_lab(d).tests[0].what, "first line,\nsecond line.")
+
+    def test_bad_what(self):
+        for value, fragment in (("3", "'what' must be str"), ('""', "'what' is empty"), ('"  "', "'what' is empty"),
+                                ('"one.\\n\\ntwo."', "one paragraph"), ('"* a list"', "not a list"),
+                                ('"- a list"', "not a list"), ('".. note:: x"', "directive"),
+                                ('"1. first"', "not a list"),
+                                ('"reads. Expected text: ``x``."', "give it in 'expect'")):
+            with self.subTest(value=value):
+                self.assertManifestError(LAB_HEAD + UNIT + f"what = {value}\n", "test 1", fragment)
+
+    def test_what_in_hidden_toml(self):
+        d = self.write_lab("lab3-mmio", LAB_HEAD + UNIT, hidden="""
+            [[tests]]
+            name = "secret"
+            kind = "unit"
+            case = "s"
+            what = "hidden things."
+            """)
+        self.assertEqual(manifest.load_lab(d).tests[-1].what, "hidden things.")
+
+
 class RealRepository(unittest.TestCase):
     def test_arm_labs_keep_their_numbers(self):
         labs = manifest.load_all()
@@ -475,6 +508,17 @@ class RealRepository(unittest.TestCase):
                     sol = manifest.ROOT / "solutions" / f
                     if (manifest.ROOT / "solutions").is_dir():  # not in the student handout
                         self.assertTrue(sol.is_file(), f"solution {sol}")
+
+    def test_every_visible_test_says_what_it_checks(self):
+        for lab in manifest.load_all():
+            for test in lab.tests:
+                if not test.hidden:
+                    with self.subTest(test=test.name):
+                        self.assertTrue(test.what.strip(), f"{lab.name}: {test.name} has no 'what'")
+
+    def test_lab1_system_off_expects_the_frameworks_line(self):
+        t = {t.name: t for t in manifest.find_lab(manifest.load_all(), 1).tests}["lab1-system-off"]
+        self.assertIn("minivmm: guest called PSCI SYSTEM_OFF", t.expect)
 
     def test_cli_student_files(self):
         import subprocess

@@ -1,4 +1,6 @@
-/* Guest memory access (the only way the VMM turns a guest-physical address into a pointer) and reset requests. */
+/* Guest memory access (the only way the VMM turns a guest-physical address into a pointer), reset requests and power-off. */
+#include <minivmm/console.h>
+#include <minivmm/panic.h>
 #include <minivmm/vm.h>
 
 void *vm_ipa_ptr(struct vm *vm, uint32_t ipa, uint32_t len)
@@ -14,4 +16,11 @@ void *vm_ipa_ptr(struct vm *vm, uint32_t ipa, uint32_t len)
 void vm_request_reset(struct vm *vm)
 {
     vm->reset_requested = true;
+}
+
+void vm_power_off(struct vm *vm)
+{
+    (void)vm;
+    printk("minivmm: guest called " ARCH_POWER_OFF_CALL "\n");
+    vmm_exit(MV_EXIT_OK);
 }

@@ -7,7 +7,8 @@
 /*
  * The PSCI function number is in r0, its arguments in r1-r3. Return the value
  * for r0: PSCI_VERSION -> 1.0; PSCI_FEATURES(fn) -> 0 for a function you
- * implement, NOT_SUPPORTED otherwise; SYSTEM_OFF ends the VM with status 0;
+ * implement, NOT_SUPPORTED otherwise; SYSTEM_OFF ends the VM with status 0
+ * (vm_power_off, which prints "minivmm: guest called PSCI SYSTEM_OFF");
  * SYSTEM_RESET asks for a reboot (vm_request_reset); everything else ->
  * NOT_SUPPORTED.
  */

@@ -66,6 +66,10 @@ int vm_boot(struct vm *vm, char *err, size_t errlen);
 int vm_load_initrd(struct vm *vm, char *err, size_t errlen);
 /* Ask for a warm reset: the run loop reboots the guest after the current exit. */
 void vm_request_reset(struct vm *vm);
+/* The guest switched the machine off (ARCH_POWER_OFF_CALL, on ARM PSCI SYSTEM_OFF):
+ * print "minivmm: guest called <that call>" and the exit statistics, then end
+ * minivmm with status 0. Never returns. */
+void vm_power_off(struct vm *vm) NORETURN;
 /* The reset itself: devices, the architecture's VM state, then the image
  * loaded again and the vCPU as at the first boot (the run loop calls it). */
 void vm_reset(struct vm *vm);

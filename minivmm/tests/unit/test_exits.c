@@ -270,6 +270,14 @@ START_TEST(test_poweroff_256)
 }
 END_TEST
 
+/* The guest's firmware power-off (PSCI SYSTEM_OFF on ARM, lab 1) ends the VMM with status 0. */
+START_TEST(test_vm_power_off)
+{
+    vm_power_off(vm);
+    ck_abort_msg("vm_power_off returned");
+}
+END_TEST
+
 START_TEST(test_stats_counts)
 {
     struct exit_stats s = {0};
@@ -383,6 +391,7 @@ Suite *exits_suite(void)
     tcase_add_exit_test(tc, test_poweroff_3, 3);
     tcase_add_exit_test(tc, test_poweroff_0, 0);
     tcase_add_exit_test(tc, test_poweroff_256, 1);
+    tcase_add_exit_test(tc, test_vm_power_off, 0);
     suite_add_tcase(s, tc);
     TCase *st = tcase_create("stats");
     tcase_add_checked_fixture(st, setup, teardown);

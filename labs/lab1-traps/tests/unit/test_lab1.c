@@ -53,8 +53,6 @@ static uint32_t get_it(uint32_t cpsr)
     return (cpsr >> 25 & 0x3u) | (cpsr >> 10 & 0x3fu) << 2;
 }
 
-#define PSR_J (1u << 24)
-
 /* Every CPSR bit that an instruction step must leave alone: N Z C V Q, GE[3:0],
  * E A I F, and the mode. T is added per test. */
 #define CPSR_OTHERS (0xf8000000u | 0x000f0000u | PSR_E | PSR_A | PSR_I | PSR_F)

@@ -1294,7 +1294,6 @@ static void check_regs(const struct arm_regs *want) { regfile_check(regs, want, 
 #define FAULT_PC 0x80012340u
 #define SVC_CPSR 0x60000013u
 #define ABT_CPSR 0x60000197u /* ABT, A and I set, flags kept, ARM */
-#define TTBCR_EAE (1u << 31)
 
 static void guest_state(uint32_t ttbcr)
 {

@@ -23,7 +23,7 @@ static void take(struct vcpu *v, const struct exc *e)
     uint32_t old = r->cpsr;
     *arm_spsr(r, e->mode) = old;
     *arm_lr(r, e->mode) = r->pc + ((old & PSR_T) ? e->lr_thumb : e->lr_arm);
-    uint32_t cpsr = (old & ~(PSR_MODE_MASK | PSR_T | PSR_E | PSR_IT_MASK | (1u << 24))) | e->mode | PSR_I;
+    uint32_t cpsr = (old & ~(PSR_MODE_MASK | PSR_T | PSR_E | PSR_IT_MASK | PSR_J)) | e->mode | PSR_I;
     if (e->mask_async)
         cpsr |= PSR_A;
     if (sctlr & SCTLR_TE)

@@ -157,7 +157,7 @@ static void refuse(struct vcpu *v, uint32_t hsr, const char *why)
     v->vm->arch.mmio_stats.refused++;
     if (trace_exits)
         printk("  mmio at VA %#x: %s: external abort injected\n", v->arch.hdfar, why);
-    bool lpae = guest_cp15_read(G_TTBCR) >> 31;
+    bool lpae = guest_cp15_read(G_TTBCR) & TTBCR_EAE;
     inject_dabt(v, v->arch.hdfar, s2_guest_fsr(lpae, false, hsr_iss(hsr) & ISS_WNR));
 }
 

@@ -14,9 +14,7 @@ static uint32_t psci_features(struct vcpu *v);
 
 static uint32_t psci_system_off(struct vcpu *v)
 {
-    (void)v;
-    printk("minivmm: guest called PSCI SYSTEM_OFF\n");
-    vmm_exit(MV_EXIT_OK);
+    vm_power_off(v->vm); /* says so, prints the exit statistics, ends with status 0 */
 }
 
 static uint32_t psci_system_reset(struct vcpu *v)

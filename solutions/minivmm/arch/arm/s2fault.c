@@ -29,7 +29,7 @@ uint32_t s2_guest_fsr(bool lpae, bool permission, bool write)
 
 static bool guest_lpae(void)
 {
-    return guest_cp15_read(G_TTBCR) & (1u << 31);
+    return guest_cp15_read(G_TTBCR) & TTBCR_EAE;
 }
 
 enum exit_action handle_dabt_low(struct vcpu *v, uint32_t hsr)

@@ -46,6 +46,7 @@
 #define PSR_F         (1u << 6)
 #define PSR_I         (1u << 7)
 #define PSR_A         (1u << 8)
+#define PSR_J         (1u << 24) /* Jazelle state (with T: ThumbEE); cleared on exception entry */
 
 #ifndef __ASSEMBLER__
 #include <minivmm/types.h>

@@ -52,6 +52,7 @@ void guest_vfp_write(const struct guest_vfp *f);
 #define SCTLR_V     (1u << 13) /* high vectors at 0xffff0000 */
 #define SCTLR_TE    (1u << 30) /* exceptions taken in Thumb state */
 #define SCTLR_EE    (1u << 25) /* big-endian exceptions */
+#define TTBCR_EAE   (1u << 31) /* the guest uses the long-descriptor (LPAE) format, also for DFSR/IFSR */
 #define PSR_E       (1u << 9)
 #define PSR_IT_MASK 0x0600fc00u /* IT[1:0] in bits 26:25, IT[7:2] in bits 15:10 */
 

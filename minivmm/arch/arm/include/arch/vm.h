@@ -36,6 +36,9 @@ struct arch_vm {
     struct cache_sw_stats cache_sw;
 };
 
+/* How a guest switches the machine off; vm_power_off (core/vm.c) names it. */
+#define ARCH_POWER_OFF_CALL "PSCI SYSTEM_OFF"
+
 /* Guest-physical memory map (IPA). */
 #define GUEST_ROM_IPA   0x00000000u /* read-only, execute-never "ROM" (lab 2) */
 #define GUEST_ROM_SIZE  0x00010000u
