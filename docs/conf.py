@@ -1,13 +1,28 @@
 # Sphinx configuration of the minivmm documentation (`make docs` builds it into build/docs/html).
-# Only Sphinx itself is needed (Debian: python3-sphinx); no extension, no theme from PyPI.
+# Debian packages only, nothing from PyPI: python3-sphinx, graphviz (the diagrams:
+# sphinx.ext.graphviz runs its `dot`) and python3-sphinx-rtd-theme (the theme).
 import pathlib
 
 project = "minivmm"
 author = "the minivmm course team"
 copyright = "the minivmm course team"
 
-extensions = []
-html_theme = "alabaster"
+# Diagrams are written as text in the .rst files (`.. graphviz::`) and drawn by dot, as SVG.
+extensions = ["sphinx.ext.graphviz"]
+graphviz_output_format = "svg"
+graphviz_dot_args = ["-Gfontname=DejaVu Sans", "-Nfontname=DejaVu Sans", "-Efontname=DejaVu Sans",
+                     "-Gfontsize=12", "-Nfontsize=12", "-Efontsize=11"]
+
+# Read the Docs' theme, widened (_static/minivmm.css) so that code, tables and
+# diagrams get the width of the window rather than a narrow column.
+html_theme = "sphinx_rtd_theme"
+html_theme_options = {"navigation_depth": 3}
+html_static_path = ["_static"]
+html_css_files = ["minivmm.css"]
+
+# `python3 -m grader.selftest --only linkcheck` runs Sphinx's linkcheck builder for
+# the internal links only: external ones are not fetched (no network needed).
+linkcheck_ignore = [r"https?://", r"ftp://"]
 exclude_patterns = ["_build"]
 master_doc = "index"
 # Literal blocks are shown as they are; pages name a language where colour helps.
