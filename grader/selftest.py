@@ -1,4 +1,5 @@
-"""`make test`: the whole suite. Unit tests, integration tests, lab validity, the grader's own tests, docs, handout.
+"""`make test`: the whole suite. Unit tests, integration tests, lab validity, the grader's own tests, docs
+(and their internal links), handout.
 
 Lab validity is the kit's promise to instructors: every graded test of lab N passes
 with the reference solution and fails when lab N's files are the skeleton (all other
@@ -205,12 +206,45 @@ def docs(ph, jobs):
     ph.record("make docs", ok, "" if ok else runner._tail(log, 20))
 
 
+def linkcheck(ph, jobs):
+    """The docs' internal links: Sphinx's linkcheck builder with http(s) links ignored (no
+    network), then every relative link and #anchor of the HTML build (grader/doclinks.py)."""
+    banner("docs: internal links (sphinx-build -b linkcheck)")
+    r = proc.run([sys.executable, "-m", "grader.doclinks"], 900, cwd=ROOT)
+    ph.record("docs internal links (python3 -m grader.doclinks)", r.status == 0,
+              runner._tail(r.output, 1 if r.status == 0 else 30))
+
+
 def format_check(ph, jobs):
     """The C style: every tracked C file under minivmm/, solutions/ and guests/ is as
     clang-format writes it with .clang-format (`make format-check`)."""
     banner("C style (make format-check)")
     r = proc.run([sys.executable, "-m", "grader.format_check"], 300, cwd=ROOT)
     ph.record("make format-check", r.status == 0, runner._tail(r.output, 1 if r.status == 0 else 12))
+
+
+def grading_tables(ph, jobs):
+    """Each handout's grading table is the one grader/tables.py makes from its lab.toml
+    (`python3 -m grader.tables --check`; `--update` rewrites them)."""
+    banner("grading tables (labs/*/README.rst from labs/*/lab.toml)")
+    r = proc.run([sys.executable, "-m", "grader.tables", "--check"], 120, cwd=ROOT)
+    ph.record("grading tables match lab.toml (python3 -m grader.tables --check)", r.status == 0,
+              runner._tail(r.output, 1 if r.status == 0 else 40))
+
+
+def samples_check(ph, jobs):
+    """Every transcript the handouts and docs show as real output is re-run and compared
+    (grader/samples.py: `python3 -m grader.samples`; `--update` rewrites them): one check
+    per sample, with a diff for a sample that no longer matches."""
+    banner("handout and doc samples (python3 -m grader.samples)")
+    from . import samples
+    results, problems = samples.check(jobs=jobs)
+    for r in results:
+        if not r.ok:
+            print(r.detail)
+        why = r.error.splitlines()[0] if r.error else "differs from a real run (the diff is above)"
+        ph.record(f"sample {r.sample.title}", r.ok, "" if r.ok else why)
+    ph.record("every block shown as real output has a sample marker", not problems, "; ".join(problems))
 
 
 def handout(ph, jobs):
@@ -233,7 +267,7 @@ def main(argv=None):
     if HANDOUT:
         print("selftest: no solutions/ here (a student handout): lab validity, grader fixtures and "
               "the handout check are skipped; grade your work with `make grade`")
-        only = [p for p in only if p in ("unit", "integration", "gdb", "docs")]
+        only = [p for p in only if p in ("unit", "integration", "gdb", "docs", "linkcheck", "tables")]
     for name in only:
         if name not in PHASES:
             print(f"selftest: unknown phase {name!r}; phases: {', '.join(PHASES)}")
@@ -250,7 +284,9 @@ def main(argv=None):
 
 
 PHASES = {"unit": unit, "integration": integration, "gdb": gdb, "validity": validity,
-          "grader": grader_tests, "docs": docs, "format": format_check, "handout": handout}
+          "grader": grader_tests, "docs": docs,
+          "linkcheck": linkcheck, "format": format_check, "tables": grading_tables,
+          "samples": samples_check, "handout": handout}
 
 if __name__ == "__main__":
     sys.exit(main())
