@@ -4,12 +4,19 @@
 #include <minivmm/fdt.h>
 #include <minivmm/guest_dt.h>
 
-static void reg_node(struct fdt_writer *w, const char *name, uint32_t base, uint32_t size)
+/* A node name@base with its compatible (if any: one string, or several
+ * NUL-separated in compatible_len bytes) and its reg; left open. */
+static void reg_node(struct fdt_writer *w, const char *name, const char *compatible, uint32_t compatible_len,
+                     uint32_t base, uint32_t size)
 {
     char node[40];
     const uint32_t reg[2] = {base, size};
     mv_snprintf(node, sizeof(node), "%s@%x", name, base);
     fdt_begin_node(w, node);
+    if (compatible_len)
+        fdt_prop(w, "compatible", compatible, compatible_len);
+    else if (compatible)
+        fdt_prop_str(w, "compatible", compatible);
     fdt_prop_cells(w, "reg", reg, 2);
 }
 
@@ -21,15 +28,7 @@ static void device_nodes(struct fdt_writer *w, const struct vm *vm)
         const struct board_slot *s = vm->devices[i].slot;
         if (!s->dt_name)
             continue;
-        char node[40];
-        const uint32_t reg[2] = {s->base, s->size};
-        mv_snprintf(node, sizeof(node), "%s@%x", s->dt_name, s->base);
-        fdt_begin_node(w, node);
-        if (s->compatible_len)
-            fdt_prop(w, "compatible", s->compatible, s->compatible_len);
-        else
-            fdt_prop_str(w, "compatible", s->compatible);
-        fdt_prop_cells(w, "reg", reg, 2);
+        reg_node(w, s->dt_name, s->compatible, s->compatible_len, s->base, s->size);
         arch_guest_dt_device(w, vm, &vm->devices[i]);
         fdt_end_node(w);
     }
@@ -56,7 +55,7 @@ static int build_own(struct vm *vm, void *buf)
     }
     fdt_end_node(&w);
 
-    reg_node(&w, "memory", vm->ram_ipa, vm->ram_size);
+    reg_node(&w, "memory", NULL, 0, vm->ram_ipa, vm->ram_size);
     fdt_prop_str(&w, "device_type", "memory");
     fdt_end_node(&w);
     arch_guest_dt(&w, vm);
