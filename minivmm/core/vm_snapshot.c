@@ -41,33 +41,43 @@ static void device_snap(void *obj, struct snap *s)
     d->type->snapshot(d->state, s);
 }
 
-int vm_snapshot_save(struct vm *vm, struct snap_writer *w)
-{
-    int err = snap_write_section(w, "vm", VM_SNAP_VERSION, vm_snap, vm);
-    err |= snap_write_section(w, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu);
-    for (unsigned i = 0; i < vm->ndevices && !err; i++) {
-        struct device *d = &vm->devices[i];
-        err |= snap_write_section(w, d->type->name, d->type->snap_version, device_snap, d);
-    }
-    return err ? -1 : 0;
-}
-
-/* What owns a section, its version and how to put it back to reset. */
+/* What owns a section: its name, version and function. Owners are numbered
+ * the VM (0), the vCPU (1), then the devices, in the order they are saved. */
 struct owner {
+    const char *name;
     uint32_t version;
     snap_fn fn;
     void *obj;
-    int index; /* -2 the VM, -1 the vCPU, else a device */
+    unsigned index;
 };
 
-static struct owner owner_at(struct vm *vm, int index)
+#define OWNER_VM      0u
+#define OWNER_VCPU    1u
+#define OWNER_DEVICES 2u /* the first device */
+
+static unsigned owner_count(const struct vm *vm)
 {
-    if (index == -2)
-        return (struct owner){VM_SNAP_VERSION, vm_snap, vm, -2};
-    if (index == -1)
-        return (struct owner){ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, -1};
-    struct device *d = &vm->devices[index];
-    return (struct owner){d->type->snap_version, device_snap, d, index};
+    return OWNER_DEVICES + vm->ndevices;
+}
+
+static struct owner owner_at(struct vm *vm, unsigned i)
+{
+    if (i == OWNER_VM)
+        return (struct owner){"vm", VM_SNAP_VERSION, vm_snap, vm, i};
+    if (i == OWNER_VCPU)
+        return (struct owner){"vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_snap, &vm->vcpu, i};
+    struct device *d = &vm->devices[i - OWNER_DEVICES];
+    return (struct owner){d->type->name, d->type->snap_version, device_snap, d, i};
+}
+
+int vm_snapshot_save(struct vm *vm, struct snap_writer *w)
+{
+    for (unsigned i = 0; i < owner_count(vm); i++) {
+        struct owner o = owner_at(vm, i);
+        if (snap_write_section(w, o.name, o.version, o.fn, o.obj))
+            return -1;
+    }
+    return 0;
 }
 
 /* The owner of the section called name. Devices of one type have sections of
@@ -75,29 +85,20 @@ static struct owner owner_at(struct vm *vm, int index)
  * first one not seen yet; once all are, the first, which then appears twice). */
 static bool find_owner(struct vm *vm, const char *name, const uint8_t *seen, struct owner *o)
 {
-    if (!strcmp(name, "vm")) {
-        *o = owner_at(vm, -2);
-        return true;
-    }
-    if (!strcmp(name, "vcpu0")) {
-        *o = owner_at(vm, -1);
-        return true;
-    }
-    int first = -1;
-    for (unsigned i = 0; i < vm->ndevices; i++) {
-        if (strcmp(name, vm->devices[i].type->name))
+    bool found = false;
+    for (unsigned i = 0; i < owner_count(vm); i++) {
+        struct owner c = owner_at(vm, i);
+        if (strcmp(name, c.name))
             continue;
-        if (!seen[i + 2]) {
-            *o = owner_at(vm, (int)i);
+        if (!seen[i]) {
+            *o = c;
             return true;
         }
-        if (first < 0)
-            first = (int)i;
+        if (!found)
+            *o = c;
+        found = true;
     }
-    if (first < 0)
-        return false;
-    *o = owner_at(vm, first);
-    return true;
+    return found;
 }
 
 /* The VM's own fields a "vm" section writes: kept, to be put back if it fails. */
@@ -111,10 +112,10 @@ struct vm_fields {
  * written). */
 static void reset_owner(struct vm *vm, const struct owner *o, const struct vm_fields *before)
 {
-    if (o->index >= 0) {
-        struct device *d = &vm->devices[o->index];
+    if (o->index >= OWNER_DEVICES) {
+        struct device *d = o->obj;
         d->type->reset(d);
-    } else if (o->index == -1) {
+    } else if (o->index == OWNER_VCPU) {
         arch_vcpu_init(&vm->vcpu, vm->entry, vm->dtb_ipa);
     } else {
         vm->entry = before->entry;
@@ -130,14 +131,12 @@ static int reset_unseen(struct vm *vm, const uint8_t *seen, const struct vm_fiel
                         size_t errlen)
 {
     int rc = 0;
-    for (unsigned i = 0; i < vm->ndevices + 2; i++) {
+    for (unsigned i = 0; i < owner_count(vm); i++) {
         if (seen[i])
             continue;
-        if (!rc && err) {
-            const char *name = i == 0 ? "vm" : i == 1 ? "vcpu0" : vm->devices[i - 2].type->name;
-            mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", name);
-        }
-        struct owner o = owner_at(vm, (int)i - 2);
+        struct owner o = owner_at(vm, i);
+        if (!rc && err)
+            mv_snprintf(err, errlen, "section '%s' is missing from the snapshot", o.name);
         reset_owner(vm, &o, before);
         rc = -1;
     }
@@ -153,7 +152,7 @@ static int restore_one(struct vm *vm, const struct snap_section *sec, uint8_t *s
         mv_snprintf(err, errlen, "section '%s': no such device or state in this VM", sec->name);
         return -1;
     }
-    if (seen[o.index + 2]++) {
+    if (seen[o.index]++) {
         mv_snprintf(err, errlen, "section '%s' appears twice", sec->name);
         reset_owner(vm, &o, before);
         return -1;
@@ -172,7 +171,7 @@ int vm_snapshot_restore(struct vm *vm, const void *buf, uint32_t len, char *err,
     uint8_t seen[64] = {0};
     const struct vm_fields before = {vm->entry, vm->dtb_ipa, vm->initrd_ipa, vm->reset_requested};
     int more;
-    if (vm->ndevices + 2 > sizeof(seen)) {
+    if (owner_count(vm) > sizeof(seen)) {
         mv_snprintf(err, errlen, "too many devices (%u) for a snapshot", vm->ndevices);
         return -1;
     }
@@ -217,7 +216,7 @@ void vm_snapshot_selftest(struct vm *vm)
         panic("snapshot test: the state saved after the restore differs from the state restored");
     printk("minivmm: snapshot test at exit %llu: %u sections, %u bytes saved, restored and saved again: "
            "identical\n",
-           (unsigned long long)vm->snapshot_test_at, vm->ndevices + 2, len);
+           (unsigned long long)vm->snapshot_test_at, owner_count(vm), len);
     mv_free(first);
     mv_free(second);
 }
