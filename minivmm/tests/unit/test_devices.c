@@ -11,6 +11,7 @@
 #include <devices/testdev.h>
 #include <devices/vpl011.h>
 #include "host_stubs.h"
+#include "snaptest.h"
 #include "suites.h"
 
 /*
@@ -387,23 +388,13 @@ static uint8_t buf[16384], buf2[16384], edit[16384];
 
 static uint32_t save_section(uint8_t *b, const char *name, uint32_t version, snap_fn fn, void *obj)
 {
-    struct snap_writer w;
-    snap_writer_init(&w, b, sizeof(buf));
-    ck_assert_int_eq(snap_write_section(&w, name, version, fn, obj), 0);
-    ck_assert(!w.overflow);
-    return w.len;
+    return snaptest_save(b, sizeof(buf), name, version, fn, obj);
 }
 
 /* Restore the first section of b[0, len) into obj: the result, with err holding the message. */
 static int restore_section(const uint8_t *b, uint32_t len, uint32_t version, snap_fn fn, void *obj)
 {
-    struct snap_reader r;
-    struct snap_section sec;
-    snap_reader_init(&r, b, len);
-    ck_assert_int_eq(snap_next_section(&r, &sec, err, sizeof(err)), 1);
-    memset(err, 'X', sizeof(err) - 1); /* no stale text may pass for a message */
-    err[sizeof(err) - 1] = '\0';
-    return snap_restore_section(&sec, version, fn, obj, err, sizeof(err));
+    return snaptest_restore(b, len, version, fn, obj, err, sizeof(err));
 }
 
 static void assert_err_has(const char *fragment)

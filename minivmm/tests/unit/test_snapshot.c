@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <minivmm/snapshot.h>
+#include "snaptest.h"
 #include "suites.h"
 
 /* A device with a field of every type, and the one function that saves and restores it. */
@@ -83,23 +84,13 @@ static void set32le(uint8_t *b, uint32_t v)
 static uint32_t save_one(uint8_t *b, uint32_t cap, const char *name, uint32_t version, snap_fn fn,
                          const void *obj)
 {
-    struct snap_writer w;
-    snap_writer_init(&w, b, cap);
-    ck_assert_int_eq(snap_write_section(&w, name, version, fn, (void *)obj), 0);
-    ck_assert(!w.overflow);
-    return w.len;
+    return snaptest_save(b, cap, name, version, fn, obj);
 }
 
 /* Read the first section of b[0, len) and restore it into obj with fn: the result, err set. */
 static int restore_one(const uint8_t *b, uint32_t len, uint32_t version, snap_fn fn, void *obj)
 {
-    struct snap_reader r;
-    struct snap_section sec;
-    snap_reader_init(&r, b, len);
-    ck_assert_int_eq(snap_next_section(&r, &sec, err, sizeof(err)), 1);
-    memset(err, 'X', sizeof(err) - 1); /* no stale text may pass for a message */
-    err[sizeof(err) - 1] = '\0';
-    return snap_restore_section(&sec, version, fn, obj, err, sizeof(err));
+    return snaptest_restore(b, len, version, fn, obj, err, sizeof(err));
 }
 
 /* The reader refuses b[0, len) at its first section with a one-line message containing fragment. */
