@@ -169,7 +169,7 @@ LINUX_DIR    := build/linux
 LINUX_ZIMAGE := $(LINUX_DIR)/zImage
 LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio
 ifeq ($(GUEST),linux)
-VMM_OPTS  ?= mem=128 initrd=$(LINUX_INITRD)
+VMM_OPTS  ?= mem=128 initrd=$(LINUX_INITRD) idregs=native
 RUN_ARGS  ?= console=ttyAMA0
 RUN_GUEST  = $(LINUX_ZIMAGE)
 RUN_DEPS   = linux

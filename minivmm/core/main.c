@@ -99,6 +99,7 @@ void vmm_main(void)
     vm->ram_ipa = GUEST_RAM_BASE;
     vm->ram_size = opt.mem_mib << 20;
     vm->decode_cache = opt.decode_cache;
+    vm->idregs_native = opt.idregs_native;
     vm->snapshot_test_at = opt.snapshot_test_at;
     vm->watch = opt.trace_exits || opt.snapshot_test_at;
     vm->features = arch_vm_features();

@@ -9,7 +9,6 @@
         v_;                                                                              \
     })
 
-DEFINE_SYSREG32(csselr, 2, c0, c0, 0)
 DEFINE_SYSREG32(ccsidr, 1, c0, c0, 0)
 
 static void read_cache_geometry(struct cp15_view *h)

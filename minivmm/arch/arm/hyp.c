@@ -40,11 +40,25 @@ extern char __vmm_start[], __vmm_end[], __heap_start[], __heap_end[];
  * accesses (HDCR.TDA: exits.c answers DBGDIDR only); and set/way cache
  * maintenance (HCR.TSW), which the framework does safely (cache_sw.c). */
 #define GUEST_HCR  (HCR_TSC | HCR_TWI | HCR_TWE | HCR_TAC | HCR_TSW)
-#define GUEST_HSTR ((1u << 0) | (1u << 15))
+#define HSTR_T0    (1u << 0)
+#define HSTR_T15   (1u << 15)
+#define GUEST_HSTR (HSTR_T0 | HSTR_T15)
 /* PMU accesses trap too (HDCR.TPM/TPMCR): no lab emulates a PMU, and a guest
  * must not program the host's counters. */
 #define GUEST_HDCR     (HDCR_TDA | HDCR_TDOSA | HDCR_TDRA | HDCR_TPM | HDCR_TPMCR)
 #define HDCR_HPMN_MASK 0x1fu
+
+/* idregs=native (what Linux runs with): HSTR.T0 off, so the guest reads the
+ * CRn=0 registers without an exit. Linux reads CTR for every cache
+ * maintenance by address (80,000 exits in one boot); MIDR and MPIDR still
+ * come from the view (VPIDR, VMPIDR), the others are the CPU's own (ID_PFR1
+ * then shows the Virtualization and Security Extensions), and CSSELR is the
+ * guest's, in the CPU. T15 stays: the host core's configuration is never the
+ * guest's to see. */
+static uint32_t guest_hstr(const struct vm *vm)
+{
+    return vm->idregs_native ? GUEST_HSTR & ~HSTR_T0 : GUEST_HSTR;
+}
 
 /* Called by boot.S, before any Hyp register is touched, when QEMU did not start us in Hyp mode. */
 void arch_wrong_mode(uint32_t mode) NORETURN;
@@ -114,7 +128,10 @@ void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb)
     write_hcptr(0); /* no coprocessor traps: the guest owns VFP/NEON (the VMM never uses it) */
     isb();
     guest_vfp_write(&(struct guest_vfp){0}); /* as after a real reset: the unit off, its registers clear */
-    write_hstr(GUEST_HSTR);
+    write_hstr(guest_hstr(v->vm));
+    v->arch.idregs_native = v->vm->idregs_native;
+    if (v->arch.idregs_native)
+        write_csselr(v->arch.cp15.csselr); /* the view's reset value, now the CPU's */
     write_vpidr(v->arch.cp15.midr);
     write_vmpidr(v->arch.cp15.mpidr);
     isb();

@@ -3,6 +3,7 @@
 #include <minivmm/snapshot.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
+#include <arch/sysreg.h>
 #include <arch/traps.h>
 
 _Static_assert(sizeof(struct arm_regs) % 4 == 0, "arm_regs is a run of words");
@@ -43,10 +44,14 @@ static bool cp15_view_snap(struct snap *s, struct cp15_view *view)
     return true;
 }
 
+/* With idregs=native the guest's CSSELR lives in the CPU (hyp.c): the
+ * snapshot carries it in the view's field either way. */
 static void cpu_to_memory(struct arch_vcpu *a)
 {
     for (int i = 0; i < G_CP15_COUNT; i++)
         a->cp15_live[i] = guest_cp15_read((enum guest_cp15)i);
+    if (a->idregs_native)
+        a->cp15.csselr = read_csselr();
     guest_vtimer_read(&a->vtimer);
     guest_vfp_read(&a->vfp);
 }
@@ -55,6 +60,8 @@ static void memory_to_cpu(const struct arch_vcpu *a)
 {
     for (int i = 0; i < G_CP15_COUNT; i++)
         guest_cp15_write((enum guest_cp15)i, a->cp15_live[i]);
+    if (a->idregs_native)
+        write_csselr(a->cp15.csselr);
     guest_vtimer_write(&a->vtimer);
     guest_vfp_write(&a->vfp);
 }

@@ -11,6 +11,7 @@ struct vmm_options {
     bool trace_exits;               /* trace=exits: print every exit */
     bool stats;                     /* stats=on|off: exit statistics at shutdown */
     bool decode_cache;              /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
+    bool idregs_native;             /* idregs=native: the guest reads the CPU's ID registers, no exit */
     bool help;                      /* help: print usage and stop */
     uint32_t mem_mib;               /* mem=<MiB>: guest RAM size */
     uint64_t snapshot_test_at;      /* snapshot-test=<exit>: save, reset, restore at that exit (0: never) */

@@ -46,6 +46,7 @@ struct vm {
     size_t user_dtb_len;
     bool reset_requested;   /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     bool decode_cache;      /* dcache=on: keep decoded MMIO instructions (lab 3) */
+    bool idregs_native;     /* idregs=native: ID-register reads do not exit (the port decides how) */
     uint32_t features;      /* VM_F_* */
     struct mmio_bus mmio;   /* the devices' guest-physical regions (lab 3) */
     struct bus pio;         /* port I/O (x86; PCI I/O BARs) */

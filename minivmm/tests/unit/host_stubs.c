@@ -56,7 +56,7 @@ void guest_cp15_write(enum guest_cp15 r, uint32_t v)
 }
 
 /* Hypervisor registers, as variables (arch/sysreg.h's host half declares them). */
-uint32_t host_sysreg_hcr, host_sysreg_vtcr;
+uint32_t host_sysreg_hcr, host_sysreg_vtcr, host_sysreg_csselr;
 uint64_t host_sysreg_vttbr;
 unsigned host_tlb_flushes;
 unsigned host_dccisw_count;

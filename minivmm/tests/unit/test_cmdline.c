@@ -104,6 +104,19 @@ START_TEST(test_dcache)
 }
 END_TEST
 
+START_TEST(test_idregs)
+{
+    ck_assert_int_eq(parse("minivmm g.elf"), 0);
+    ck_assert(!o.idregs_native); /* trapped by default: lab 1 emulates them */
+    ck_assert_int_eq(parse("minivmm idregs=native g.elf"), 0);
+    ck_assert(o.idregs_native);
+    ck_assert_int_eq(parse("minivmm idregs=native idregs=trap g.elf"), 0);
+    ck_assert(!o.idregs_native);
+    ck_assert_int_eq(parse("minivmm idregs=on g.elf"), -1);
+    ck_assert_ptr_nonnull(strstr(err, "idregs"));
+}
+END_TEST
+
 START_TEST(test_mem_accepted)
 {
     ck_assert_int_eq(parse("minivmm mem=1 g.elf"), 0);
@@ -257,6 +270,7 @@ Suite *cmdline_suite(void)
     tcase_add_test(tc, test_host_files);
     tcase_add_test(tc, test_trace_and_stats);
     tcase_add_test(tc, test_dcache);
+    tcase_add_test(tc, test_idregs);
     tcase_add_test(tc, test_mem_accepted);
     tcase_add_test(tc, test_mem_refused);
     tcase_add_test(tc, test_unknown_option);

@@ -6,6 +6,7 @@
 #include <minivmm/snapshot.h>
 #include <minivmm/vm.h>
 #include <minivmm/vm_snapshot.h>
+#include <arch/sysreg.h>
 #include <arch/traps.h>
 #include <arch/vgic.h>
 #include <devices/testdev.h>
@@ -819,6 +820,29 @@ START_TEST(test_vcpu_round_trip)
 }
 END_TEST
 
+/* With idregs=native the guest's CSSELR is in the CPU: a save takes it from
+ * there and a restore puts it back; with trapping, the CPU's is left alone. */
+START_TEST(test_vcpu_native_csselr)
+{
+    static struct vcpu a, b;
+    for (int native = 0; native <= 1; native++) {
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        view_fill(&b);
+        vcpu_fill(&a); /* the view's CSSELR: 5 */
+        a.arch.idregs_native = b.arch.idregs_native = native;
+        cpu_fill();
+        host_sysreg_csselr = 3;
+        uint32_t len = save_section(buf, "vcpu0", ARCH_VCPU_SNAP_VERSION, vcpu_fn, &a);
+        ck_assert_uint_eq(a.arch.cp15.csselr, native ? 3 : 5);
+        host_sysreg_csselr = 0;
+        ck_assert_msg(restore_section(buf, len, ARCH_VCPU_SNAP_VERSION, vcpu_fn, &b) == 0, "%s", err);
+        ck_assert_uint_eq(b.arch.cp15.csselr, native ? 3 : 5);
+        ck_assert_uint_eq(host_sysreg_csselr, native ? 3 : 0);
+    }
+}
+END_TEST
+
 /* A guest never runs in Hyp mode or in a mode that does not exist, whatever the snapshot says. */
 START_TEST(test_vcpu_hostile_mode)
 {
@@ -1402,6 +1426,7 @@ Suite *devices_suite(void)
     tcase_add_test(c, test_gicd_round_trip);
     tcase_add_test(c, test_gicd_hostile);
     tcase_add_test(c, test_vcpu_round_trip);
+    tcase_add_test(c, test_vcpu_native_csselr);
     tcase_add_test(c, test_vcpu_hostile_mode);
     tcase_add_test(c, test_vcpu_foreign_view);
     tcase_add_test(c, test_vcpu_hostile_fpexc);

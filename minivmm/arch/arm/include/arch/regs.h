@@ -98,6 +98,7 @@ struct arch_vcpu {
     struct cp15_view cp15;     /* what trapped CP15 reads return (lab 1) */
     uint32_t cp15_at_boot[32]; /* the guest's own CP15 registers at first boot (enum guest_cp15) */
     bool cp15_saved;
+    bool idregs_native; /* the VM's idregs=native: CSSELR lives in the CPU, not in the view (hyp.c) */
     /* The guest's own CP15 registers and virtual timer live in the CPU while
      * it runs; a snapshot copies them here first (vcpu_snapshot.c), so that
      * all of the vCPU's state can be reached in memory. */

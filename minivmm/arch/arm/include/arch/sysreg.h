@@ -85,6 +85,7 @@ DEFINE_SYSREG32(vpidr, 4, c0, c0, 0)
 DEFINE_SYSREG32(vmpidr, 4, c0, c0, 5)
 DEFINE_SYSREG32(vtcr, 4, c2, c1, 2)
 DEFINE_SYSREG32(cnthctl, 4, c14, c1, 0)
+DEFINE_SYSREG32(csselr, 2, c0, c0, 0) /* the guest's own with idregs=native */
 
 /* HCR bits (ARM ARM B4.1.65). */
 #define HCR_VM   (1u << 0)
