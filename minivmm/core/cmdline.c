@@ -12,26 +12,26 @@ struct option {
     int (*apply)(struct vmm_options *o, const char *v);
 };
 
-static int opt_trace(struct vmm_options *o, const char *v)
+/* An option with two values: *flag = false for the first, true for the second. */
+static int one_of_two(const char *v, const char *no, const char *yes, bool *flag)
 {
-    if (!strcmp(v, "exits"))
-        o->trace_exits = true;
-    else if (!strcmp(v, "none"))
-        o->trace_exits = false;
+    if (!strcmp(v, yes))
+        *flag = true;
+    else if (!strcmp(v, no))
+        *flag = false;
     else
         return -1;
     return 0;
 }
 
+static int opt_trace(struct vmm_options *o, const char *v)
+{
+    return one_of_two(v, "none", "exits", &o->trace_exits);
+}
+
 static int on_off(const char *v, bool *flag)
 {
-    if (!strcmp(v, "on"))
-        *flag = true;
-    else if (!strcmp(v, "off"))
-        *flag = false;
-    else
-        return -1;
-    return 0;
+    return one_of_two(v, "off", "on", flag);
 }
 
 static int opt_stats(struct vmm_options *o, const char *v)
@@ -49,13 +49,7 @@ static int opt_dcache(struct vmm_options *o, const char *v)
  * spares Linux an exit for each cache-line-size (CTR) read. */
 static int opt_idregs(struct vmm_options *o, const char *v)
 {
-    if (!strcmp(v, "trap"))
-        o->idregs_native = false;
-    else if (!strcmp(v, "native"))
-        o->idregs_native = true;
-    else
-        return -1;
-    return 0;
+    return one_of_two(v, "trap", "native", &o->idregs_native);
 }
 
 static int opt_mem(struct vmm_options *o, const char *v)

@@ -22,7 +22,8 @@ PROGRAM(idregs_native, "idregs-native", "minivmm: idregs=native reads ID registe
     uint32_t midr = mrc_midr(), mpidr = mrc_mpidr();
     uint32_t exits = hvc1(MV_HC_EXIT_COUNT, EC_CP15) - before;
     CHECK(t, exits == 0, "1002 ID-register reads made %u CP15 exits, expected none", (unsigned)exits);
-    CHECK(t, differ == 0 && ((ctr >> 29) & 7) == 4, "CTR %#x is not an ARMv7 CTR, or it changed", (unsigned)ctr);
+    CHECK(t, differ == 0 && ((ctr >> 29) & 7) == 4, "CTR %#x is not an ARMv7 CTR, or it changed",
+          (unsigned)ctr);
     CHECK(t, (midr >> 24) == 0x41, "MIDR %#x is not an Arm core", (unsigned)midr);
     CHECK(t, mpidr == 0x80000000u, "MPIDR %#x, expected the VMM's 0x80000000 (VMPIDR)", (unsigned)mpidr);
 
