@@ -34,6 +34,17 @@ ifneq ($(filter run qemu qemu-gdb gdb dts,$(MAKECMDGOALS)),)
 SOLUTIONS := 1
 endif
 endif
+# SUBMISSION reaches shell commands (the grader's command line, copies of its files), so
+# it may hold only what a path or an https URL needs: nothing a shell reads as syntax.
+SUBMISSION_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M \
+                    N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ / : @ + = ~ -
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+ifneq ($(words $(SUBMISSION)),$(if $(SUBMISSION),1,0))
+$(error SUBMISSION must be one folder, .zip or https git URL, without spaces)
+endif
+ifneq ($(call strip_chars,$(SUBMISSION),$(SUBMISSION_CHARS)),)
+$(error SUBMISSION may hold only letters, digits and . _ / : @ + = ~ - (it has '$(call strip_chars,$(SUBMISSION),$(SUBMISSION_CHARS))'))
+endif
 ifneq ($(SUBMISSION),)
 VARIANT := sub
 else ifeq ($(SOLUTIONS),1)
@@ -133,26 +144,72 @@ $(B)/host/$(1).o: $(call src,$(1))
 endef
 $(foreach s,$(HOST_SRCS),$(eval $(call host_rule,$(s))))
 
-# One Check binary for the framework, one per lab (labs/<lab>/tests/unit/*.c).
+# One Check binary for the framework, one per lab (labs/<lab>/tests/unit/*.c). The test
+# files are compiled to objects of their own, so that a changed student file costs the
+# binaries a link, not a compile of every suite (the grader relinks after each submission).
 LAB_DIRS   := $(sort $(wildcard labs/lab*-*))
 UNIT_FW    := $(B)/unit/framework
 UNIT_LABS  := $(foreach l,$(LAB_DIRS),$(if $(wildcard $(l)/tests/unit/*.c),$(B)/unit/$(notdir $(l))))
 UNIT_BINS  := $(UNIT_FW) $(UNIT_LABS)
+UNIT_SRCS  := $(sort $(wildcard minivmm/tests/unit/test_*.c labs/lab*-*/tests/unit/*.c))
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+unit_objs   = $(patsubst %,$(B)/host/%.o,$(1))
 
-$(UNIT_FW): $(wildcard minivmm/tests/unit/test_*.c) $(HOST_OBJS)
+define unit_src_rule
+$(B)/host/$(1).o: $(1)
+	@mkdir -p $$(@D)
+	@echo "  HOSTCC  $$<"
+	@$(HOSTCC) $(HOSTFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(CHECK_CFLAGS) -c $$< -o $$@
+endef
+$(foreach s,$(UNIT_SRCS),$(eval $(call unit_src_rule,$(s))))
+
+$(UNIT_FW): $(call unit_objs,$(wildcard minivmm/tests/unit/test_*.c)) $(HOST_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(HOSTCC) $(HOSTLINK) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+	@$(HOSTCC) $(HOSTLINK) $^ $(CHECK_FLAGS) -o $@
 
-$(B)/unit/%: $$(wildcard labs/$$*/tests/unit/*.c) $(HOST_OBJS)
+$(B)/unit/%: $$(call unit_objs,$$(wildcard labs/$$*/tests/unit/*.c)) $(HOST_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"
-	@$(HOSTCC) $(HOSTLINK) $(WARN) $(INCLUDES) -Iminivmm/tests/unit $(filter %.c,$^) $(HOST_OBJS) $(CHECK_FLAGS) -o $@
+	@$(HOSTCC) $(HOSTLINK) $^ $(CHECK_FLAGS) -o $@
 
 -include $(shell find $(B) $(GUEST_DIR) -name '*.[cS].d' 2>/dev/null)
 
+# ---- libFuzzer targets (minivmm/tests/fuzz/<target>.c), built with clang into build/fuzz/: the
+# host build's sources with the reference student files (solutions/; in a handout, the student's own),
+# ASan and UBSan, and the fuzz support (minivmm/tests/fuzz/support/). The support replaces the VMM heap
+# (core/alloc.c) with libc's, so that ASan bounds each device's state, and catches minivmm's exits
+# (--wrap=host_exit) so that a panic is a finding; regfile.c is a Check helper.
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build/fuzz
+FUZZ_ALL     := $(sort $(basename $(notdir $(wildcard minivmm/tests/fuzz/*.c))))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= $(JOBS)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
+FUZZ_LDFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer -Wl,--wrap=host_exit
+FUZZ_SRCS    := $(filter-out minivmm/core/alloc.c minivmm/tests/unit/regfile.c,$(HOST_SRCS)) \
+                $(wildcard minivmm/tests/fuzz/support/*.c)
+FUZZ_OBJS    := $(FUZZ_SRCS:%=$(FUZZ_DIR)/obj/%.o)
+fuzz_src      = $(if $(filter $(1),$(STUDENT_FILES)),$(or $(wildcard solutions/$(1)),$(1)),$(1))
+
+define fuzz_rule
+$(FUZZ_DIR)/obj/$(1).o: $(call fuzz_src,$(1))
+	@mkdir -p $$(@D)
+	@echo "  FUZZCC  $$<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INCLUDES) -Iminivmm/tests/unit -Iminivmm/tests/fuzz/support -c $$< -o $$@
+endef
+$(foreach s,$(FUZZ_SRCS) $(FUZZ_ALL:%=minivmm/tests/fuzz/%.c),$(eval $(call fuzz_rule,$(s))))
+
+$(FUZZ_ALL:%=$(FUZZ_DIR)/%): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/minivmm/tests/fuzz/%.c.o $(FUZZ_OBJS)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_LDFLAGS) $^ -o $@
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.c.d' 2>/dev/null)
+
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts FORCE
+.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 
@@ -216,7 +273,7 @@ gdb: deps all
 
 grade: deps
 	@$(PYTHON) -m grader $(if $(LAB),--lab $(LAB)) $(if $(filter 1,$(SOLUTIONS)),--solutions) \
-	    $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(filter 1,$(CATCHUP)),--reference-for-earlier-labs) \
+	    $(if $(SUBMISSION),--submission '$(SUBMISSION)') $(if $(filter 1,$(CATCHUP)),--reference-for-earlier-labs) \
 	    $(if $(JSON),--json $(JSON)) $(if $(JUNIT),--junit $(JUNIT))
 
 test: deps
@@ -234,10 +291,20 @@ handout: deps
 handout-check: deps
 	@$(PYTHON) -m grader.handout --check
 
-# Exit costs in instructions, side by side with a plain call (reference VMM).
+# Exit costs in instructions, side by side with a plain call (reference VMM), then Debian's
+# Linux running a workload natively and under minivmm (wall time; pictures in build/bench).
+# BENCH_VMM_OPTS: minivmm's options for the Linux runs (default: as make run GUEST=linux runs it;
+# BENCH_VMM_OPTS=idregs=trap compares lab 1's policy); BENCH_ARGS: more of grader.bench's options
+# (e.g. --runs 9 --phases boot,fork --linux-only). The pictures need Debian's matplotlib, so the
+# bench prefers Debian's own python3 where another one comes first in PATH.
+BENCH_VMM_OPTS ?= idregs=native
+BENCH_ARGS     ?=
+BENCH_PYTHON   ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,$(PYTHON))
 bench: deps
 	@$(MAKE) --no-print-directory all SOLUTIONS=1
-	@$(PYTHON) -m grader.bench --arch $(ARCH) --vmm build/sol/minivmm.elf --guest $(GUEST_ELF)
+	@$(MAKE) --no-print-directory linux || echo "bench: no Linux guest (make linux failed): tinykernel's table only"
+	@$(BENCH_PYTHON) -m grader.bench --arch $(ARCH) --vmm build/sol/minivmm.elf --guest $(GUEST_ELF) \
+	    --linux-vmm-opts "$(BENCH_VMM_OPTS)" $(BENCH_ARGS)
 
 # The C style (.clang-format, clang-format 14) of the tracked C files under minivmm/, solutions/
 # and guests/: format rewrites those that differ, format-check names them and fails.
@@ -247,14 +314,23 @@ format: deps
 format-check: deps
 	@$(PYTHON) -m grader.format_check
 
+# libFuzzer: every target (FUZZ_TARGETS="fdt elf" for some) for FUZZ_SECONDS each, FUZZ_JOBS at a time,
+# from its seeds (minivmm/tests/fuzz/corpus/<target>); what it finds new goes to build/fuzz/corpus/<target>,
+# a crash to build/fuzz/crashes/<target>/ (and the make fails). One line of figures per target.
+fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+
+fuzz: deps fuzz-bins
+	@$(PYTHON) minivmm/tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 DEPS_PKGS := make gcc libc6-dev $(ARCH_PKGS) check \
              pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git clang-format \
-             graphviz python3-sphinx-rtd-theme
+             graphviz python3-sphinx-rtd-theme python3-matplotlib clang libclang-rt-14-dev
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
 	    echo "deps: not a Debian system: make sure these are installed: $(DEPS_PKGS)"; exit 0; fi; \
-	missing=$$(for p in $(DEPS_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
-	    | grep -q 'ok installed' || echo $$p; done); \
+	installed=" $$(dpkg-query -W -f='$${Package}:$${Status}\n' $(DEPS_PKGS) 2>/dev/null \
+	    | sed -n 's/:.* ok installed$$//p' | tr '\n' ' ') "; \
+	missing=$$(for p in $(DEPS_PKGS); do case "$$installed" in *" $$p "*) ;; *) echo $$p;; esac; done); \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
 	        echo "deps: installing" $$missing; \

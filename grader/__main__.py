@@ -1,6 +1,9 @@
 """`python3 -m grader`: grade the labs of a submission (or the reference, or the skeleton) and report."""
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 
 from . import grade, report, runner
 
@@ -25,6 +28,32 @@ def parse(argv):
     return ap.parse_args(argv)
 
 
+def _ignore_signals():
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
+
+
+def _stop(signum, frame):
+    """Ctrl-C (SIGINT) or SIGTERM: raise KeyboardInterrupt naming it, and ignore any further
+    one, so that the cleanup (kill every test, remove the trees) is not cut short."""
+    _ignore_signals()
+    raise KeyboardInterrupt("Ctrl-C" if signum == signal.SIGINT else "SIGTERM")
+
+
+@contextlib.contextmanager
+def _stoppable():
+    """_stop for SIGINT and SIGTERM while grading (the main thread only can set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
 def main(argv=None):
     a = parse(argv)
     if a.submission and a.solutions:
@@ -33,20 +62,26 @@ def main(argv=None):
     if not 0 < a.timeout_scale <= 20:
         print("grader: --timeout-scale must be in (0, 20]", file=sys.stderr)
         return 2
-    try:
-        g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
-    except KeyboardInterrupt:
-        g = grade.Grade([], [], "interrupted (Ctrl-C) before grading finished", 0.0)
-    logs = report.save_logs(g.outcomes, a.logs) if a.logs else {}
-    report.failure_details(g.outcomes, logs=logs)
-    report.table(g.outcomes, g.notes)
-    if g.error:
-        print(f"grader: {g.error}", file=sys.stderr)
-    if a.json:
-        report.write_json(a.json, g.outcomes, g.seconds, g.notes, g.error)
-    if a.junit:
-        report.write_junit(a.junit, g.outcomes, g.seconds, g.error)
-    return 130 if g.error and g.error.startswith("interrupted") else 0 if g.full else 1
+    with _stoppable():
+        try:
+            g = grade.grade(a.lab, a.submission, a.solutions, a.catchup, a.jobs, a.keep, a.timeout_scale)
+            if threading.current_thread() is threading.main_thread():
+                _ignore_signals()  # graded: the report is written whole
+        except KeyboardInterrupt as e:  # before grading started, or after it ended
+            how = e.args[0] if e.args else "Ctrl-C"
+            g = grade.Grade([], [], f"interrupted ({how}) before grading finished", 0.0, signal=how)
+        logs = report.save_logs(g.outcomes, a.logs) if a.logs else {}
+        report.failure_details(g.outcomes, logs=logs)
+        report.table(g.outcomes, g.notes, phases=g.phases)
+        if g.error:
+            print(f"grader: {g.error}", file=sys.stderr)
+        if a.json:
+            report.write_json(a.json, g.outcomes, g.seconds, g.notes, g.error, g.phases)
+        if a.junit:
+            report.write_junit(a.junit, g.outcomes, g.seconds, g.error)
+    if g.signal:
+        return 143 if g.signal == "SIGTERM" else 130
+    return 0 if g.full else 1
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Grading: choose each student file (submission, reference or skeleton), build a clean tree, run and score."""
+import contextlib
 import dataclasses
+import os
+import pathlib
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
-from . import manifest, proc, report, runner, tree
+from . import cache, manifest, proc, report, runner, tree
 
 
 @dataclasses.dataclass
@@ -28,6 +30,38 @@ class Plan:
     def arch(self):
         return self.labs[0].arch if self.labs else "arm"
 
+    @property
+    def units(self):
+        """The Check programs (build/skel/unit/<name>) that this tree's tests run: the
+        build makes those, not every lab's (nor the framework's)."""
+        return sorted({runner.unit_program(lab) for lab in self.labs
+                       if any(t.kind == "unit" for t in lab.tests)
+                       and any(pathlib.Path(lab.path, "tests/unit").glob("*.c"))})
+
+    @property
+    def targets(self):
+        return ["all", *(f"build/skel/unit/{u}" for u in self.units)]
+
+
+class Clock:
+    """Wall seconds of each phase of a grading run, and what it is doing (for Ctrl-C's line)."""
+    PHASES = ("build", "unit tests", "QEMU tests")
+
+    def __init__(self):
+        self.seconds = dict.fromkeys(self.PHASES, 0.0)
+        self.doing = "reading the submission"
+
+    @contextlib.contextmanager
+    def phase(self, name, doing):
+        """Time a phase. On an exception (Ctrl-C) `doing` still names it."""
+        self.doing = doing
+        start = time.monotonic()
+        try:
+            yield
+            self.doing = "cleaning up"
+        finally:
+            self.seconds[name] += time.monotonic() - start
+
 
 @dataclasses.dataclass
 class Grade:
@@ -35,6 +69,8 @@ class Grade:
     notes: list
     error: str | None
     seconds: float
+    phases: dict = dataclasses.field(default_factory=dict)  # Clock.seconds
+    signal: str | None = None   # "Ctrl-C" or "SIGTERM" if the run was interrupted
 
     @property
     def full(self):
@@ -96,24 +132,10 @@ def _broken_files(kit, files, jobs, arch):
     return [f for f, pair in objs.items() if not all((kit / o).is_file() for o in pair)]
 
 
-def _skeleton(f):
-    """The skeleton of student file f. In the instructor's repository it is the file in
-    minivmm/; in a student handout, where students edit minivmm/ itself, it is the file
-    as the handout's first commit holds it (if git can say)."""
-    if (manifest.ROOT / "solutions").is_dir() or not (manifest.ROOT / ".git").exists():
-        return (manifest.ROOT / f).read_bytes()
-    first = subprocess.run(["git", "-C", str(manifest.ROOT), "rev-list", "--max-parents=0", "HEAD"],
-                           capture_output=True, text=True)
-    shown = subprocess.run(["git", "-C", str(manifest.ROOT), "show",
-                            f"{first.stdout.split()[0]}:{f}"], capture_output=True) \
-        if first.returncode == 0 and first.stdout.split() else None
-    return shown.stdout if shown and shown.returncode == 0 else (manifest.ROOT / f).read_bytes()
-
-
 def _build(kit, plan, jobs):
     """Build the tree. A student file that does not compile is replaced by its skeleton
     (which always compiles), so only its own lab fails. Returns (ok, log, {lab: why})."""
-    ok, log = runner.build(kit, jobs, arch=plan.arch)
+    ok, log = runner.build(kit, jobs, arch=plan.arch, targets=plan.targets)
     failed = {}
     if not ok:
         files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}
@@ -121,9 +143,9 @@ def _build(kit, plan, jobs):
         if not broken:
             return False, log, failed
         for f in broken:
-            (kit / f).write_bytes(_skeleton(f))
+            (kit / f).write_bytes(tree.skeleton(f))
             failed[files[f].name] = f"{f} does not compile"
-        ok, log2 = runner.build(kit, jobs, arch=plan.arch)
+        ok, log2 = runner.build(kit, jobs, arch=plan.arch, targets=plan.targets)
         if not ok:
             return False, log + log2, failed
     files = [f for lab in plan.all_labs for f in lab.student_files]
@@ -157,10 +179,11 @@ def _prepare(kit, tests, quiet):
     return failed
 
 
-def _run_needy(tests, done, kit, jobs, honour_deps, progress, scale, quiet):
+def _run_needy(tests, done, kit, jobs, honour_deps, progress, scale, quiet, clock=None):
     """The tests that need a make target, after the rest (done): a test whose parent
     failed is not run and its target is not made (no download for a student whose
     lab 4 does not work yet)."""
+    clock = clock or Clock()
     passed = {o.test.name for o in done if o.passed}
     known = {o.test.name for o in done} | {t.name for t in tests}
     outcomes, ready = [], []
@@ -170,7 +193,9 @@ def _run_needy(tests, done, kit, jobs, honour_deps, progress, scale, quiet):
             outcomes.append(runner.Outcome(t, False, f"parent test {failed[0]} failed", status="parent failed"))
         else:
             ready.append(t)
-    unprepared = _prepare(kit, ready, quiet)
+    with clock.phase("build", "preparing a target (" + ", ".join(
+            sorted({f"make {t.needs}" for t in ready})) + ")"):
+        unprepared = _prepare(kit, ready, quiet)
     for t in ready:
         if t.name in unprepared:
             outcomes.append(runner.Outcome(t, False, *unprepared[t.name], status="error"))
@@ -178,32 +203,71 @@ def _run_needy(tests, done, kit, jobs, honour_deps, progress, scale, quiet):
         if progress:
             progress(o)
     ready = [t for t in ready if t.name not in unprepared]
-    return outcomes + runner.run_tests(ready, kit, jobs, honour_deps=False, progress=progress, scale=scale)
+    with clock.phase("QEMU tests", "running the QEMU tests"):
+        return outcomes + runner.run_tests(ready, kit, jobs, honour_deps=False, progress=progress, scale=scale)
 
 
-def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0, select=None):
-    """Build each plan's tree and run its labs' tests (those select(test) accepts, if given)."""
+def _stages(tests):
+    """The unit tests, then the rest (the QEMU tests, and any unit test that depends on
+    one), so that each phase has its own time. Parents come before their children
+    (manifest order)."""
+    late = set()
+    for t in tests:
+        if t.kind != "unit" or any(d in late for d in t.depends):
+            late.add(t.name)
+    return [t for t in tests if t.name not in late], [t for t in tests if t.name in late]
+
+
+def _start_tree(p, jobs):
+    """A new build tree for plan p, its build/ started from the pristine build cache
+    (or from $MINIVMM_GRADE_WARM, for grader/samples.py)."""
+    kit = tree.make_tree(p.overlay)
+    try:
+        files = cache.student_files(p.all_labs, p.arch)
+        warm = os.environ.get(tree.WARM_ENV)
+        if warm:
+            tree.seed(kit, warm, files, settled=False, units=p.units)
+        else:
+            cache.start(kit, p.arch, files, jobs, units=p.units)
+    except BaseException:
+        tree.remove_tree(kit)
+        raise
+    return kit
+
+
+def _run_plan(p, kit, tests, jobs, honour_deps, quiet, scale, clock):
+    """Build one plan's tree (kit) and run its tests; returns their outcomes."""
+    with clock.phase("build", "building"):
+        ok, log, failed = _build(kit, p, jobs)
+    if not ok:
+        return _build_failed(tests, log)
+    bad = [t for t in tests if t.lab.name in failed]
+    outcomes = [runner.Outcome(t, False, f"build failed: {failed[t.lab.name]}",
+                               runner._tail(log, 30), status="build failed") for t in bad]
+    progress = None if quiet else _progress(len(tests))
+    first, later = _stages([t for t in tests if t not in bad and not t.needs])
+    with clock.phase("unit tests", "running the unit tests"):
+        done = runner.run_tests(first, kit, jobs, honour_deps, progress, scale=scale)
+    with clock.phase("QEMU tests", "running the QEMU tests"):
+        done += runner.run_tests(later, kit, jobs, honour_deps, progress, scale=scale, prior=done)
+    needy = [t for t in tests if t not in bad and t.needs]
+    return outcomes + done + _run_needy(needy, done, kit, jobs, honour_deps, progress, scale, quiet, clock)
+
+
+def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0, select=None, clock=None):
+    """Build each plan's tree and run its labs' tests (those select(test) accepts, if given);
+    clock (a Clock) gets the time of each phase."""
+    clock = clock or Clock()
     outcomes = []
     for p in plans:
         tests = [t for lab in p.labs for t in lab.tests if select is None or select(t)]
-        kit = tree.make_tree(p.overlay)
+        with clock.phase("build", "building"):
+            kit = _start_tree(p, jobs)
         try:
             if not quiet:
                 print(f"grader: building {', '.join(l.name for l in p.labs)} in {kit}",
                       file=sys.stderr, flush=True)
-            ok, log, failed = _build(kit, p, jobs)
-            if not ok:
-                outcomes += _build_failed(tests, log)
-                continue
-            bad = [t for t in tests if t.lab.name in failed]
-            for t in bad:
-                outcomes.append(runner.Outcome(t, False, f"build failed: {failed[t.lab.name]}",
-                                               runner._tail(log, 30), status="build failed"))
-            progress = None if quiet else _progress(len(tests))
-            plain = [t for t in tests if t not in bad and not t.needs]
-            done = runner.run_tests(plain, kit, jobs, honour_deps, progress, scale=scale)
-            needy = [t for t in tests if t not in bad and t.needs]
-            outcomes += done + _run_needy(needy, done, kit, jobs, honour_deps, progress, scale, quiet)
+            outcomes += _run_plan(p, kit, tests, jobs, honour_deps, quiet, scale, clock)
         finally:
             if not keep:
                 tree.remove_tree(kit)
@@ -214,21 +278,32 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0,
 def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,
           scale=1.0):
     """Grade lab lab_id ("0", "x1"; None: every lab); never raises for a bad submission or a
-    grader fault: the reason goes in Grade.error."""
+    grader fault: the reason goes in Grade.error. Ctrl-C (KeyboardInterrupt, its argument
+    naming the signal) gives a Grade with no outcomes that says what it interrupted."""
     start = time.monotonic()
     notes = []
+    clock = Clock()
+
+    def ended(outcomes, error=None, signal=None):
+        return Grade(outcomes, notes, error, time.monotonic() - start, clock.seconds, signal)
     try:
         labs = manifest.load_all()
         selected = [manifest.find_lab(labs, lab_id)] if lab_id is not None else labs
-        with tempfile.TemporaryDirectory(prefix="mvsub-") as work:
+        work = tempfile.mkdtemp(prefix="mvsub-")
+        try:
             source = _source(labs, selected, submission, solutions, notes, work)
             plans = plan(labs, selected, source, catchup)
-            outcomes = run_plans(plans, jobs, keep, scale=scale)
-        return Grade(outcomes, notes, None, time.monotonic() - start)
+            outcomes = run_plans(plans, jobs, keep, scale=scale, clock=clock)
+        finally:
+            tree.remove(work)
+        return ended(outcomes)
+    except KeyboardInterrupt as e:
+        how = e.args[0] if e.args else "Ctrl-C"
+        return ended([], f"interrupted ({how}) while {clock.doing}", how)
     except (manifest.ManifestError, tree.SubmissionError, OSError) as e:
-        return Grade([], notes, str(e), time.monotonic() - start)
+        return ended([], str(e))
     except Exception as e:  # never fail silently: the report says what went wrong
-        return Grade([], notes, f"internal error: {type(e).__name__}: {e}", time.monotonic() - start)
+        return ended([], f"internal error: {type(e).__name__}: {e}")
 
 
 def _source(labs, selected, submission, solutions, notes, work):

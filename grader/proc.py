@@ -11,6 +11,7 @@ import time
 OUTPUT_CAP = 256 * 1024
 _live = set()   # process ids of the runs under way, for kill_all()
 _live_lock = threading.Lock()
+_stopped = False  # set by kill_all(): a run that starts afterwards is killed at once
 
 
 @dataclasses.dataclass
@@ -68,12 +69,30 @@ def _exited(pid, timeout):
     return False
 
 
+class Stopped(Exception):
+    """A run asked for after kill_all(): the grader is stopping (Ctrl-C)."""
+
+
 def kill_all():
-    """End every run under way (and what it started): for Ctrl-C."""
+    """End every run under way (and what it started), and any run that a thread starts
+    from now on: for Ctrl-C, while other threads may be about to start a QEMU."""
+    global _stopped
     with _live_lock:
+        _stopped = True
         pids = list(_live)
     for pid in pids:
         _kill_group(pid)
+
+
+def _register(pid):
+    """Note a new run for kill_all(); after kill_all() the run is killed instead (the
+    flag and the set share one lock, so no run slips between the two)."""
+    with _live_lock:
+        if not _stopped:
+            _live.add(pid)
+            return True
+    _kill_group(pid)
+    return False
 
 
 def _keep(head, tail, dropped, chunk, cap):
@@ -116,17 +135,24 @@ class _Spotter:
 
 
 def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None,
-        banner=None):
+        banner=None, on_output=None):
     """Run argv with stdin bytes (or none), typed at once or, with stdin_after, once
     the output shows those bytes (a prompt); stop it (and every process it started)
-    at the timeout. With banner, note when the output first shows it (benchmarks)."""
+    at the timeout. With banner, note when the output first shows it (benchmarks);
+    on_output(chunk, seconds) sees each read as it arrives (make bench's phase markers)."""
+    if _stopped:
+        raise Stopped(f"not run (the grader is stopping): {argv[0]}")
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
                             env=None if env is None else {**os.environ, **env})
-    with _live_lock:
-        _live.add(proc.pid)
+    if not _register(proc.pid):
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe:
+                pipe.close()
+        raise Stopped(f"not run (the grader is stopping): {argv[0]}")
     feeder = None
     if stdin is not None:  # from a thread: a full pipe must not stop the output being read
         feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
@@ -153,6 +179,8 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
                 echo = _echo(chunk)
             if shown.feed(chunk):
                 banner_at = time.monotonic() - start
+            if on_output:
+                on_output(chunk, time.monotonic() - start)
             if feeder and prompt.feed(chunk):
                 feeder.start()
                 feeder = None

@@ -44,10 +44,16 @@ def _make(kit, args, timeout, cap, what, arch):
     return r.status == 0, r.output
 
 
-def build(kit, jobs, timeout=BUILD_TIMEOUT, arch="arm"):
-    """`make all unit-bins` in a build tree for arch (skeleton variant: the tree already
-    holds the chosen student files). Returns (ok, log)."""
-    return _make(kit, [f"-j{jobs}", "all", "unit-bins"], timeout, 512 * 1024, "build", arch)
+def build(kit, jobs, timeout=BUILD_TIMEOUT, arch="arm", targets=("all", "unit-bins")):
+    """`make all unit-bins` (or targets) in a build tree for arch (skeleton variant: the
+    tree already holds the chosen student files). Returns (ok, log)."""
+    return _make(kit, [f"-j{jobs}", *targets], timeout, 512 * 1024, "build", arch)
+
+
+def unit_program(lab):
+    """The Check program of a lab's unit tests, under build/<variant>/unit/ (the framework's
+    for a test of no lab)."""
+    return lab.name if lab else "framework"
 
 
 def prepare(kit, target, timeout=BUILD_TIMEOUT, arch="arm"):
@@ -78,7 +84,7 @@ def _check_reason(line):
 
 
 def _run_unit(t, kit, variant, timeout):
-    binary = kit / "build" / variant / "unit" / (t.lab.name if t.lab else "framework")
+    binary = kit / "build" / variant / "unit" / unit_program(t.lab)
     if not binary.is_file():
         return Outcome(t, False, f"unit test binary {binary.name} was not built")
     # Check's own per-case timeout fires first and reports the case; ours is the backstop.
@@ -155,14 +161,15 @@ def run_one(t, kit, variant="skel", scale=1.0):
         return Outcome(t, False, f"internal error: {type(e).__name__}: {e}")
 
 
-def run_tests(tests, kit, jobs, honour_deps=True, progress=None, variant="skel", scale=1.0):
-    """Run tests in parallel; a test whose parent failed is not run ("parent failed")."""
-    done = {}
+def run_tests(tests, kit, jobs, honour_deps=True, progress=None, variant="skel", scale=1.0, prior=()):
+    """Run tests in parallel; a test whose parent failed (among them or the outcomes
+    prior, of tests run before) is not run ("parent failed")."""
+    done = {o.test.name: o for o in prior}
     pending = list(tests)
-    present = {t.name for t in tests}
+    present = {t.name for t in tests} | set(done)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1))
+    running = {}
     try:
-        running = {}
         while pending or running:
             for t in list(pending):
                 deps = [d for d in t.depends if d in present] if honour_deps else []
@@ -189,6 +196,9 @@ def run_tests(tests, kit, jobs, honour_deps=True, progress=None, variant="skel",
     except KeyboardInterrupt:  # Ctrl-C: stop what runs, start nothing more
         pool.shutdown(wait=False, cancel_futures=True)
         proc.kill_all()
+        # let the runs under way see their processes die before the tree is removed (not
+        # the cancelled ones: wait() would take them for still pending)
+        concurrent.futures.wait([f for f in running if not f.cancelled()], timeout=10)
         raise
     pool.shutdown()
     return [done[t.name] for t in tests]

@@ -1,8 +1,10 @@
 """Build trees: a pristine copy of the kit with chosen student files laid over it, and submission intake."""
 import dataclasses
+import functools
 import os
 import pathlib
 import shutil
+import subprocess
 import tempfile
 import zipfile
 
@@ -33,48 +35,129 @@ class SubmissionError(Exception):
     """A submission that cannot be read at all (missing, a broken zip, a clone that failed)."""
 
 
-# For grader/samples.py only: a build/ folder whose skeleton build starts each grading
-# tree warm, so that the handouts' `make grade` samples cost seconds, not a whole build
-# each. Grading itself never sets it.
+# For grader/samples.py only: a build/ folder to start each grading tree from instead
+# of the pristine build cache (grader/cache.py), so that the handouts' `make grade`
+# samples start from their copy's own build (in which lab files may be done) and cost
+# seconds, not a whole build each. Grading itself never sets it.
 WARM_ENV = "MINIVMM_GRADE_WARM"
+# The mtime of every kit file in a tree started from the pristine build cache: older than
+# any object of the cache, whose kit was the same bytes (grader/cache.py's key).
+SETTLED = 946684800  # 2000-01-01
 
 
-def _warm(kit, student_files):
-    """Seed kit/build from $MINIVMM_GRADE_WARM (mtimes kept: make rebuilds what differs).
-    A student file identical to the one that build compiled keeps its objects; any other
-    has all its build products removed (a file that fails to compile must leave none)."""
-    build = os.environ.get(WARM_ENV)
-    if not build:
-        return
+def kit_files(kit):
+    """The files of a build tree's kit (repo-relative posix paths, sorted), as make_tree
+    copies them: no build products, VCS data or Python caches."""
+    kit = pathlib.Path(kit)
+    out = []
+    for folder, dirs, files in os.walk(kit):
+        dirs[:] = [d for d in dirs if d not in SKIP_NAMES]
+        rel = pathlib.Path(folder).relative_to(kit)
+        out += [(rel / f).as_posix() for f in files if not f.endswith(".pyc")]
+    return sorted(out)
+
+
+def settle(kit):
+    """Give every kit file of a tree the same old mtime (SETTLED), so that make trusts
+    build products that were made from the same bytes (a tree started from the cache)."""
+    for rel in kit_files(kit):
+        os.utime(pathlib.Path(kit, rel), (SETTLED, SETTLED), follow_symlinks=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _first_commit(root):
+    """The handout's first commit in a student repository, or None if git cannot say."""
+    if not (pathlib.Path(root) / ".git").exists():
+        return None
+    r = subprocess.run(["git", "-C", str(root), "rev-list", "--max-parents=0", "HEAD"],
+                       capture_output=True, text=True)
+    return r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() else None
+
+
+def skeleton(f, root=ROOT, strict=False):
+    """The skeleton of student file f (bytes). In the instructor's repository it is the
+    file in minivmm/; in a student handout, where students edit minivmm/ itself, it is
+    the file as the handout's first commit holds it. When git cannot say: the file as
+    it is now, or None if strict (it may be the student's work)."""
+    root = pathlib.Path(root)
+    if (root / "solutions").is_dir():
+        return (root / f).read_bytes()
+    first = _first_commit(str(root))
+    shown = subprocess.run(["git", "-C", str(root), "show", f"{first}:{f}"], capture_output=True) \
+        if first else None
+    if shown and shown.returncode == 0:
+        return shown.stdout
+    return None if strict else (root / f).read_bytes()
+
+
+def _copy_build(build, kit, units):
+    """Copy (never link: the tree's build must not be able to write into its source)
+    the variants of a build/ folder into kit/build, mtimes kept; of its Check programs
+    (build/skel/unit/<name>) only those named in units, if given."""
+    def ignore(src, names):
+        if units is None or pathlib.Path(src).name != "unit":
+            return set()
+        return {n for n in names if n not in units}
     for v in ("skel", "guest", "fixtures"):
         if pathlib.Path(build, v).is_dir():
-            shutil.copytree(pathlib.Path(build, v), kit / "build" / v, symlinks=True)
-    (kit / "build/guest/tinykernel.elf").unlink(missing_ok=True)  # linked again from this kit's programs
+            shutil.copytree(pathlib.Path(build, v), kit / "build" / v, ignore=ignore)
+
+
+def seed(kit, build, student_files, settled=True, units=None):
+    """Start kit/build from a copy of build (mtimes kept: make rebuilds what is out of
+    date). A student file byte-identical to the copy that build compiled
+    (build/skel/src/<file>) keeps its objects; any other has all its build products
+    removed, so it is compiled afresh (and one that fails to compile leaves none).
+    settled: build was made from this very kit (the cache), so every kit file gets the
+    old mtime SETTLED; otherwise (MINIVMM_GRADE_WARM) the kit's own mtimes decide, and
+    the guest is linked again from this kit's programs."""
+    _copy_build(build, kit, units)
+    if settled:
+        settle(kit)
+    else:
+        (kit / "build/guest/tinykernel.elf").unlink(missing_ok=True)
     for f in student_files:
         copy = kit / "build/skel/src" / f
-        if copy.is_file() and copy.read_bytes() == (kit / f).read_bytes():
-            os.utime(kit / f, (copy.stat().st_mtime - 1,) * 2)
+        if copy.is_file() and (kit / f).is_file() and copy.read_bytes() == (kit / f).read_bytes():
+            if not settled:  # older than the copy that build compiled: make keeps its objects
+                os.utime(kit / f, (copy.stat().st_mtime - 1,) * 2)
             continue
         for p in [copy, *kit.glob(f"build/skel/*/{f}.*")]:
             p.unlink(missing_ok=True)
+        if (kit / f).is_file():
+            os.utime(kit / f)  # newer than anything of the cache, whatever happens
 
 
 def make_tree(overlay, root=ROOT, parent=None):
     """Copy the kit at root into a new temporary folder and lay overlay
-    ({repo-relative path: source file}) over it. Returns the folder."""
+    ({repo-relative path: source file}) over it. Returns the folder (nothing is
+    left behind if the copy fails or is interrupted)."""
     dest = pathlib.Path(tempfile.mkdtemp(prefix="mvgrade-", dir=parent))
-    shutil.copytree(root, dest / "kit", ignore=_ignore_for(root), symlinks=False)
-    kit = dest / "kit"
-    for rel, src in overlay.items():
-        target = kit / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, target)
-    _warm(kit, overlay)
+    try:
+        shutil.copytree(root, dest / "kit", ignore=_ignore_for(root), symlinks=False)
+        kit = dest / "kit"
+        for rel, src in overlay.items():
+            target = kit / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
+    except BaseException:
+        remove(dest)
+        raise
     return kit
 
 
+def remove(folder):
+    """Remove a temporary folder, even when Ctrl-C comes in the middle (the grader
+    ignores a second one while it cleans up): half a tree must not stay behind."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except KeyboardInterrupt:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def remove_tree(kit):
-    shutil.rmtree(pathlib.Path(kit).parent, ignore_errors=True)
+    remove(pathlib.Path(kit).parent)
 
 
 def reference_overlay(labs, root=ROOT):

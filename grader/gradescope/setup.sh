@@ -47,4 +47,12 @@ if "$PY" "$KIT/guests/linux/fetch.py" >/dev/null; then
 else
     echo "setup.sh: warning: could not fetch the Linux guest; lab 4's ungraded linux-boot will report an error" >&2
 fi
+# The grader's pristine build cache (grader/cache.py: the kit with every student file at
+# its skeleton, built once): made now, into the image, so that each submission compiles
+# only its own files. A failure only means that each submission builds the whole kit.
+if (cd "$KIT" && "$PY" -m grader.cache >/dev/null); then
+    echo "setup.sh: the grader's build cache is ready ($KIT/build/grade-cache)"
+else
+    echo "setup.sh: warning: could not make the grader's build cache; each submission builds the whole kit" >&2
+fi
 echo "setup.sh: ok ($(qemu-system-arm --version | head -1); $(arm-none-eabi-gcc --version | head -1))"

@@ -151,7 +151,8 @@ class EndToEnd(unittest.TestCase):
         r = self.run_of(name)
         self.assertEqual(r.status, exit_status, str(r))
         d = r.results
-        self.assertEqual(set(d), {"score", "execution_time", "output", "tests"}, str(r))
+        self.assertEqual(set(d), {"score", "execution_time", "output", "tests", "extra_data"}, str(r))
+        self.assertEqual(set(d["extra_data"]["phase_seconds"]), {"build", "unit tests", "QEMU tests"})
         want = {n: (p if n in passed else 0, p, "passed" if n in passed else "failed", "visible")
                 for n, p in POINTS.items()}
         got = {t["name"]: (t["score"], t["max_score"], t["status"], t["visibility"]) for t in d["tests"]}

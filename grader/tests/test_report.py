@@ -75,6 +75,13 @@ class Gradescope(unittest.TestCase):
         # The one-line reason must survive the clipping: it is what the student reads first.
         self.assertTrue(out.startswith("guest reports: nope"), f"the reason was clipped away: {out[:60]!r}...")
 
+    def test_phase_times_are_extra_data(self):
+        phases = {"build": 2.345, "unit tests": 0.5, "QEMU tests": 3.0}
+        d = report.gradescope(outcomes(), 6.0, phases=phases)
+        self.assertEqual(d["extra_data"], {"phase_seconds": {"build": 2.35, "unit tests": 0.5, "QEMU tests": 3.0}})
+        self.assertEqual(json.loads(json.dumps(d)), d)
+        self.assertNotIn("extra_data", report.gradescope(outcomes(), 6.0), "no phases, no extra_data")
+
     def test_write_json(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = pathlib.Path(tmp) / "results.json"
@@ -152,6 +159,14 @@ class Table(unittest.TestCase):
         self.assertTrue(any(l.split()[1] == "ungraded" and "ungraded" in l.split()[3:] for l in lines[1:]))
         self.assertIn("graded: the skeleton", text)
         self.assertEqual(lines[-1], "score: 7/15")
+
+    def test_phase_times_after_the_score(self):
+        s = io.StringIO()
+        report.table(outcomes(), stream=s, colour=False,
+                     phases={"build": 2.345, "unit tests": 0.04, "QEMU tests": 12.0})
+        lines = s.getvalue().splitlines()
+        self.assertEqual(lines[-2], "score: 7/15")
+        self.assertEqual(lines[-1], "time: build 2.3 s, unit tests 0.0 s, QEMU tests 12.0 s")
 
     def test_colour(self):
         s = io.StringIO()

@@ -308,6 +308,34 @@ class Dependencies(unittest.TestCase):
         outs = runner.run_tests([self.tests()[2]], pathlib.Path("/nonexistent"), 1)
         self.assertTrue(outs[0].passed)
 
+    def test_parents_run_before(self):
+        # The grader runs the unit tests, then the QEMU tests with the unit tests' outcomes.
+        self.fake({t.name: t.name != "unit-a" for t in self.tests()})
+        first = runner.run_tests(self.tests()[:2], pathlib.Path("/nonexistent"), 2)
+        outs = runner.run_tests(self.tests()[2:], pathlib.Path("/nonexistent"), 2, prior=first)
+        self.assertEqual([o.test.name for o in outs], ["qemu-a", "qemu-b", "qemu-ab", "free"])
+        self.assertEqual([o.status for o in outs], ["parent failed", "pass", "parent failed", "pass"])
+
+    def test_stages(self):
+        from grader import grade
+        T = manifest.Test
+        tests = self.tests() + [T("unit-late", "unit", 1, 10, case="l", depends=["qemu-b"])]
+        first, later = grade._stages(tests)
+        self.assertEqual([t.name for t in first], ["unit-a", "unit-b"])
+        self.assertEqual([t.name for t in later], ["qemu-a", "qemu-b", "qemu-ab", "free", "unit-late"])
+
+
+class Stopping(unittest.TestCase):
+    def tearDown(self):
+        proc._stopped = False
+
+    def test_no_run_starts_after_kill_all(self):
+        # Ctrl-C: a thread about to start a QEMU must not start it once kill_all() has run.
+        proc.kill_all()
+        with self.assertRaises(proc.Stopped):
+            proc.run([sys.executable, "-c", "pass"], 10)
+        self.assertFalse(proc._live)
+
 
 class RunOne(unittest.TestCase):
     def test_missing_unit_binary(self):

@@ -76,6 +76,64 @@ class MakeTree(Temp):
         self.assertIn("minivmm/none.c", str(cm.exception))
 
 
+class Seed(Temp):
+    """tree.seed: a grading tree's build/ starts as a copy of a pristine build."""
+
+    def setUp(self):
+        super().setUp()
+        self.build = self.tmp / "cache/build"
+        for rel in ("skel/src/minivmm/a.c", "skel/vmm/minivmm/a.c.o", "skel/vmm/minivmm/a.c.d",
+                    "skel/host/minivmm/a.c.o", "skel/src/minivmm/b.c", "skel/vmm/minivmm/b.c.o",
+                    "skel/host/minivmm/b.c.o", "skel/vmm/minivmm/vm.c.o", "skel/unit/lab0-setup",
+                    "skel/unit/framework", "guest/tinykernel.elf", "fixtures/truncated.elf"):
+            self.write(rel, f"built from the skeleton: {rel}\n", self.build)
+        (self.build / "skel/src/minivmm/a.c").write_text("skeleton a\n")
+        (self.build / "skel/src/minivmm/b.c").write_text("skeleton b\n")
+        self.kit = self.tmp / "tree/kit"
+        self.write("minivmm/a.c", "skeleton a\n", self.kit)
+        self.write("minivmm/b.c", "the student's b\n", self.kit)
+        self.write("minivmm/vm.c", "vm\n", self.kit)
+
+    def test_a_changed_file_loses_its_products_and_the_rest_is_kept(self):
+        tree.seed(self.kit, self.build, ["minivmm/a.c", "minivmm/b.c"])
+        b = self.kit / "build/skel"
+        for kept in ("src/minivmm/a.c", "vmm/minivmm/a.c.o", "vmm/minivmm/a.c.d", "host/minivmm/a.c.o",
+                     "vmm/minivmm/vm.c.o"):
+            self.assertTrue((b / kept).is_file(), kept)
+        for gone in ("src/minivmm/b.c", "vmm/minivmm/b.c.o", "host/minivmm/b.c.o"):
+            self.assertFalse((b / gone).exists(), f"{gone} of the skeleton was kept for a changed file")
+        self.assertTrue((self.kit / "build/guest/tinykernel.elf").is_file())
+        self.assertTrue((self.kit / "build/fixtures/truncated.elf").is_file())
+
+    def test_mtimes_let_make_keep_the_objects_and_rebuild_the_changed_file(self):
+        tree.seed(self.kit, self.build, ["minivmm/a.c", "minivmm/b.c"])
+        obj = (self.kit / "build/skel/vmm/minivmm/vm.c.o").stat().st_mtime
+        self.assertEqual(obj, (self.build / "skel/vmm/minivmm/vm.c.o").stat().st_mtime, "mtimes are kept")
+        for rel in ("minivmm/vm.c", "minivmm/a.c"):
+            self.assertLess((self.kit / rel).stat().st_mtime, obj, f"{rel} is older than the objects")
+        self.assertGreater((self.kit / "minivmm/b.c").stat().st_mtime, obj, "the changed file is the newest")
+
+    def test_a_copy_not_links(self):
+        tree.seed(self.kit, self.build, [])
+        mine, theirs = self.kit / "build/skel/vmm/minivmm/vm.c.o", self.build / "skel/vmm/minivmm/vm.c.o"
+        self.assertFalse(mine.is_symlink())
+        self.assertNotEqual(mine.stat().st_ino, theirs.stat().st_ino)
+        mine.write_text("written by a submission's test\n")
+        self.assertEqual(theirs.read_text(), "built from the skeleton: skel/vmm/minivmm/vm.c.o\n")
+
+    def test_only_the_check_programs_asked_for(self):
+        tree.seed(self.kit, self.build, [], units=["lab0-setup"])
+        self.assertEqual(os.listdir(self.kit / "build/skel/unit"), ["lab0-setup"])
+
+    def test_kit_files_are_what_make_tree_copies(self):
+        kit = tree.make_tree({})
+        try:
+            copied = sorted(p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file())
+            self.assertEqual(tree.kit_files(kit), copied)
+        finally:
+            tree.remove_tree(kit)
+
+
 class TakeStudentFiles(Temp):
     def test_exact_path(self):
         sub = self.tmp / "sub"
