@@ -1,10 +1,11 @@
-"""`make test`: the whole suite. Unit tests, integration tests, lab validity, the grader's own tests, docs
-(and their internal links), handout.
+"""`make test`: the whole suite. Unit tests, fuzzing, integration tests, lab validity, the grader's own tests,
+docs (and their internal links), handout.
 
 Lab validity is the kit's promise to instructors: every graded test of lab N passes
 with the reference solution and fails when lab N's files are the skeleton (all other
 labs being the reference), so no test passes on a stub and none is impossible."""
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -62,6 +63,31 @@ def unit(ph, jobs):
             print(runner._tail(r.output, 40))
         ph.record(f"framework unit tests on build/{variant}", r.status == 0,
                   summary[-1] if summary else "no Check summary")
+
+
+FUZZ_SECONDS = 3  # per target, after its seeds: the phase stays well under a minute on two cores
+
+
+def fuzz(ph, jobs):
+    """The libFuzzer targets (minivmm/tests/fuzz/, `make fuzz` for long runs): built with clang
+    against the reference; each replays its seed corpus, then fuzzes for a few seconds from the
+    seeds alone (two targets at a time). A crash, a sanitizer report or a broken invariant fails
+    its check, naming the reproducer in build/fuzz/crashes/."""
+    banner(f"fuzzing (libFuzzer: every seed replayed, then {FUZZ_SECONDS} s per target)")
+    ok, log = make("fuzz-bins", jobs=jobs)
+    if not ph.record("build the fuzz targets (make fuzz-bins)", ok, "" if ok else runner._tail(log, 20)):
+        return
+    out = ROOT / "build" / "fuzz" / "selftest.json"
+    out.unlink(missing_ok=True)
+    r = proc.run([sys.executable, "minivmm/tests/fuzz/run.py", "--replay", "--fresh", "--seconds",
+                  str(FUZZ_SECONDS), "--jobs", str(min(2, max(1, jobs))), "--json", str(out)], 600, cwd=ROOT)
+    if not out.is_file():
+        ph.record("fuzz targets", False, runner._tail(r.output, 20))
+        return
+    for t in json.loads(out.read_text()):
+        detail = (f"{t['replayed']} seeds, {t['runs']} runs, cov {t['cov']}" if t["ok"] else
+                  f"{t['reason']}" + (f" (reproducer: {t['crash']})" if t["crash"] else ""))
+        ph.record(f"fuzz {t['target']}", t["ok"], detail)
 
 
 def integration(ph, jobs):
@@ -283,7 +309,7 @@ def main(argv=None):
     return 1 if failed else 0
 
 
-PHASES = {"unit": unit, "integration": integration, "gdb": gdb, "validity": validity,
+PHASES = {"unit": unit, "fuzz": fuzz, "integration": integration, "gdb": gdb, "validity": validity,
           "grader": grader_tests, "docs": docs,
           "linkcheck": linkcheck, "format": format_check, "tables": grading_tables,
           "samples": samples_check, "handout": handout}

@@ -70,9 +70,10 @@ static void irq_snap(struct snap *s, struct vgic_irq *q, unsigned intid, const s
     snap_bool(s, &q->lr_latched);
     snap_u8(s, &q->priority);
     snap_u8(s, &q->target);
-    /* An interrupt said to sit in a list register must be the one that LR holds. */
-    snap_check(s,
-               q->lr == -1 || (q->lr >= 0 && q->lr < VGIC_NR_LRS && (g->lr[q->lr] & LR_VID_MASK) == intid));
+    /* An interrupt said to sit in a list register must be the one that LR holds
+     * (an empty LR holds none: not interrupt 0, whose VID bits are also 0). */
+    snap_check(s, q->lr == -1 || (q->lr >= 0 && q->lr < VGIC_NR_LRS && g->lr[q->lr] &&
+                                  (g->lr[q->lr] & LR_VID_MASK) == intid));
 }
 
 /* An LR in use must hold one of the guest's interrupts (no HW bit: a guest

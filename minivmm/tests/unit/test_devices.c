@@ -723,6 +723,19 @@ START_TEST(test_gicd_hostile)
 }
 END_TEST
 
+/* An empty LR (0) holds no interrupt: not interrupt 0, although its VID bits
+ * are 0 too. Accepted, SGI 0 "in" LR 2 could never be delivered, and would
+ * share LR 2 with the next interrupt placed there (found by fuzzing). */
+START_TEST(test_gicd_empty_lr)
+{
+    vgic_vms();
+    vgic_fill(vm_a.arch.vgic);
+    ck_assert_uint_eq(vm_a.arch.vgic->lr[2], 0);
+    vm_a.arch.vgic->irq[0].lr = 2;
+    expect_gicd_refused();
+}
+END_TEST
+
 /* ---- The vCPU's section: registers, the CP15 view and what lives in the CPU. */
 
 static void vcpu_fn(void *obj, struct snap *s)
@@ -1425,6 +1438,7 @@ Suite *devices_suite(void)
     tcase_add_test(c, test_pl011_hostile);
     tcase_add_test(c, test_gicd_round_trip);
     tcase_add_test(c, test_gicd_hostile);
+    tcase_add_test(c, test_gicd_empty_lr);
     tcase_add_test(c, test_vcpu_round_trip);
     tcase_add_test(c, test_vcpu_native_csselr);
     tcase_add_test(c, test_vcpu_hostile_mode);
