@@ -18,6 +18,7 @@ class Plan:
     overlay: dict
     labs: list
     all_labs: list = dataclasses.field(default_factory=list)  # every lab, for file ownership
+    seeded: bool = False  # its tree started from the build cache: only student files to compile
 
     def __post_init__(self):
         if not self.all_labs:
@@ -128,15 +129,21 @@ def _broken_files(kit, files, jobs, arch):
     """The student files that do not compile on their own (make -k, one object each)."""
     objs = {f: [f"build/skel/vmm/{f}.o", f"build/skel/host/{f}.o"] for f in files}
     argv = runner.make_argv(kit, ["-k", f"-j{jobs}", *(o for pair in objs.values() for o in pair)], arch)
-    proc.run(argv, runner.BUILD_TIMEOUT)
+    proc.run(argv, runner.SEEDED_BUILD_TIMEOUT)
     return [f for f, pair in objs.items() if not all((kit / o).is_file() for o in pair)]
 
 
 def _build(kit, plan, jobs):
     """Build the tree. A student file that does not compile is replaced by its skeleton
-    (which always compiles), so only its own lab fails. Returns (ok, log, {lab: why})."""
-    ok, log = runner.build(kit, jobs, arch=plan.arch, targets=plan.targets)
+    (which always compiles), so only its own lab fails. From the cache only the student
+    files compile, so the build has SEEDED_BUILD_TIMEOUT; one that times out (an #include
+    of a pipe, a compiler kept busy) fails as it is, never built again.
+    Returns (ok, log, {lab: why})."""
+    timeout = runner.SEEDED_BUILD_TIMEOUT if plan.seeded else runner.BUILD_TIMEOUT
+    ok, log = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
     failed = {}
+    if not ok and log.endswith(f"build stopped after {timeout} s"):
+        return False, log, failed
     if not ok:
         files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}
         broken = _broken_files(kit, list(files), jobs, plan.arch)
@@ -145,7 +152,7 @@ def _build(kit, plan, jobs):
         for f in broken:
             (kit / f).write_bytes(tree.skeleton(f))
             failed[files[f].name] = f"{f} does not compile"
-        ok, log2 = runner.build(kit, jobs, arch=plan.arch, targets=plan.targets)
+        ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
         if not ok:
             return False, log + log2, failed
     files = [f for lab in plan.all_labs for f in lab.student_files]
@@ -227,8 +234,9 @@ def _start_tree(p, jobs):
         warm = os.environ.get(tree.WARM_ENV)
         if warm:
             tree.seed(kit, warm, files, settled=False, units=p.units)
+            p.seeded = True
         else:
-            cache.start(kit, p.arch, files, jobs, units=p.units)
+            p.seeded = bool(cache.start(kit, p.arch, files, jobs, units=p.units))
     except BaseException:
         tree.remove_tree(kit)
         raise

@@ -7,7 +7,8 @@ import secrets
 
 from . import proc, qemu
 
-BUILD_TIMEOUT = 600
+BUILD_TIMEOUT = 600        # a whole tree (no build cache), the pristine cache entry, make linux
+SEEDED_BUILD_TIMEOUT = 60  # a tree started from the cache: the student files and the links
 SKELETON_STATUS = 71   # MV_EXIT_TODO
 PANIC_STATUS = 70      # MV_EXIT_PANIC
 EXIT_NOTES = {SKELETON_STATUS: "a lab function is still the skeleton",

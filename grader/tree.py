@@ -190,26 +190,52 @@ def _safe_extract(zpath, dest):
         raise SubmissionError(f"{zpath} is not a valid zip file: {e}") from None
 
 
+def _git_clone(source, dest, local=False):
+    """git clone --depth 1 of source into dest: '--' ends the options, so a source can
+    never be read as one; no prompt, no ssh, no submodules."""
+    allow = "always" if local else "never"
+    r = proc.run(["git", "-c", f"protocol.file.allow={allow}", "-c", "protocol.ext.allow=never", "clone", "-q",
+                  "--depth", "1", "--no-recurse-submodules", "--", source, str(dest)], 120,
+                 env={"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "false"})
+    if r.timed_out:
+        raise SubmissionError(f"git clone {source} took more than 120 s")
+    if r.status:
+        raise SubmissionError(f"git clone {source} failed: {r.output.strip()[:500]}")
+
+
 def open_submission(spec, workdir):
-    """A submission given as a folder, a .zip, or a git repository (path or URL)
-    becomes a folder. Returns its path."""
+    """A submission given as a folder, a .zip, a git repository on this machine (its
+    committed work, cloned) or an https git URL becomes a folder. Returns its path.
+    A URL must be https: a file://, ssh or ext:: "URL" typed by a student would clone
+    a repository of the grading machine (the instructor's, with its solutions) or use
+    the grader's keys. Folders and repositories on this machine are the instructor's
+    to give."""
     path = pathlib.Path(spec)
     if path.is_dir() and not (path / ".git").exists():
         return path
     dest = pathlib.Path(workdir) / "submission"
+    if path.is_dir():
+        _git_clone(str(path.resolve()), dest, local=True)
+        return dest
     if path.is_file() and path.suffix == ".zip":
         dest.mkdir()
         _safe_extract(path, dest)
         return dest
-    if path.is_dir() or spec.endswith(".git") or "://" in spec or spec.startswith("git@"):
-        r = proc.run(["git", "clone", "-q", "--depth", "1", spec, str(dest)], 120,
-                     env={"GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes"})
-        if r.timed_out:
-            raise SubmissionError(f"git clone {spec} took more than 120 s")
-        if r.status:
-            raise SubmissionError(f"git clone {spec} failed: {r.output.strip()}")
+    if spec.startswith("https://") and not any(c.isspace() or ord(c) < 32 for c in spec):
+        _git_clone(spec, dest)
         return dest
-    raise SubmissionError(f"submission {spec} is not a folder, a .zip or a git repository")
+    if "://" in spec or "::" in spec or spec.endswith(".git") or spec.startswith("git@"):
+        raise SubmissionError(f"a git submission must be an https:// URL, not {spec!r}")
+    raise SubmissionError(f"submission {spec!r} is not a folder, a .zip or an https git URL")
+
+
+def _check_names(folder, files):
+    """Refuse a file name with a control character: printed in a note, a newline in
+    one could forge a line of the report (a fake "score:"). Shown escaped."""
+    for p in files:
+        rel = str(p.relative_to(folder))
+        if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+            raise SubmissionError(f"submission file name {rel!r} has control characters")
 
 
 @dataclasses.dataclass
@@ -230,6 +256,7 @@ def take_student_files(folder, allowed):
     folder = pathlib.Path(folder)
     real = folder.resolve()
     files = _files(folder)
+    _check_names(folder, files)
     by_name = {}
     for p in files:
         by_name.setdefault(p.name, []).append(p)

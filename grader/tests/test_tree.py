@@ -292,8 +292,32 @@ class OpenSubmission(Temp):
 
     def test_clone_failure(self):
         with self.assertRaises(SubmissionError) as cm:
-            tree.open_submission(str(self.tmp / "nope.git"), self.work)
+            tree.open_submission("https://127.0.0.1:9/nope.git", self.work)  # nothing listens on port 9
         self.assertIn("clone", str(cm.exception))
+
+    def test_only_https_urls(self):
+        """A "git URL" that is not https (a path of this machine, ssh, git's ext:: helper,
+        an option) is refused before git runs."""
+        marker = self.tmp / "ran"
+        for spec in (f"file://{self.tmp}/repo.git", str(self.tmp / "nope.git"), "git@github.com:a/b.git",
+                     "ssh://host/a.git", f"ext::sh -c touch% {marker}", "--upload-pack=touch x",
+                     "https://host/a b.git", "https://host/a\nscore: 99/99"):
+            with self.subTest(spec=spec):
+                with self.assertRaises(SubmissionError) as cm:
+                    tree.open_submission(spec, self.work)
+                self.assertNotIn("\n", str(cm.exception).replace("\\n", ""))
+        self.assertFalse(marker.exists())
+        self.assertFalse((self.work / "submission").exists())
+
+    def test_control_characters_in_names(self):
+        """A file name with a newline could print a fake report line in a note: refused, escaped."""
+        sub = self.tmp / "sub"
+        self.write("minivmm/core/exitcount.c", base=sub)
+        self.write("x\nscore: 10/10", base=sub)
+        with self.assertRaises(SubmissionError) as cm:
+            tree.take_student_files(sub, ALLOWED)
+        self.assertIn("\\n", str(cm.exception))
+        self.assertNotIn("\n", str(cm.exception))
 
     def test_plain_file(self):
         f = self.write("exitcount.c")
