@@ -2,6 +2,7 @@
 import concurrent.futures
 import dataclasses
 import os
+import pathlib
 import re
 import secrets
 
@@ -37,9 +38,17 @@ def make_argv(kit, args, arch="arm"):
     return ["make", "-C", str(kit), *args, f"ARCH={arch}", "SOLUTIONS=0", "SUBMISSION="]
 
 
+def tree_env(kit, **more):
+    """The environment of an untrusted step in a build tree: TMPDIR inside the tree, so that
+    what the compiler or a test leaves in a temporary folder goes with the tree."""
+    tmp = pathlib.Path(kit) / "build" / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {"TMPDIR": str(tmp), **more}
+
+
 def _make(kit, args, timeout, cap, what, arch):
     """make in a build tree; (ok, log), the log ending "<what> stopped after N s" on a timeout."""
-    r = proc.run(make_argv(kit, args, arch), timeout, cap=cap)
+    r = proc.run(make_argv(kit, args, arch), timeout, cap=cap, env=tree_env(kit))
     if r.timed_out:
         return False, r.output + f"\n{what} stopped after {timeout} s"
     return r.status == 0, r.output
@@ -90,8 +99,8 @@ def _run_unit(t, kit, variant, timeout):
         return Outcome(t, False, f"unit test binary {binary.name} was not built")
     # Check's own per-case timeout fires first and reports the case; ours is the backstop.
     r = proc.run([str(binary)], timeout + 5, cwd=kit,
-                 env={"CK_RUN_CASE": t.case, "CK_FORK": "yes",
-                      "CK_DEFAULT_TIMEOUT": f"{timeout:g}", "CK_VERBOSITY": "normal"})
+                 env=tree_env(kit, CK_RUN_CASE=t.case, CK_FORK="yes", CK_DEFAULT_TIMEOUT=f"{timeout:g}",
+                              CK_VERBOSITY="normal"))
     if r.timed_out or "Test timeout expired" in r.output:
         return Outcome(t, False, f"timed out after {timeout:g} s", r.output, r.seconds, "timeout")
     if not re.search(r"Checks: [1-9]", r.output):
@@ -145,7 +154,7 @@ def _run_qemu(t, kit, variant, timeout):
     except qemu.ArchError as e:
         return Outcome(t, False, f"cannot run on QEMU: {e}", status="error")
     r = proc.run(argv, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
-                 stdin_after=t.stdin_after.encode() if t.stdin_after else None)
+                 stdin_after=t.stdin_after.encode() if t.stdin_after else None, env=tree_env(kit))
     out = r.output
     if r.timed_out:
         return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout")

@@ -1,4 +1,4 @@
-"""grade._build: a build from the cache has the short timeout, and one that times out is not built again."""
+"""grade._build: a build from the cache has the short timeout, one that times out is not built again; TMPDIR stays in the tree."""
 import pathlib
 import unittest
 from unittest import mock
@@ -40,3 +40,22 @@ class BuildTimeout(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TreeTmpdir(unittest.TestCase):
+    """Every untrusted step of a build tree (make, a Check program, QEMU) gets TMPDIR inside
+    the tree, so what it leaves there is removed with the tree."""
+
+    def test_make_gets_tmpdir_in_the_tree(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            kit = pathlib.Path(d) / "kit"
+            seen = {}
+
+            def fake_run(argv, timeout, cap=None, env=None, **kw):
+                seen.update(env or {})
+                return mock.Mock(timed_out=False, status=0, output="")
+            with mock.patch.object(runner.proc, "run", fake_run):
+                runner.build(kit, 1)
+            self.assertEqual(seen.get("TMPDIR"), str(kit / "build" / "tmp"))
+            self.assertTrue((kit / "build" / "tmp").is_dir())
