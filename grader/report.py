@@ -27,6 +27,18 @@ def phase_line(phases):
     return "time: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
 
 
+LINE_LIMIT = 240  # characters of one line of a test's output or reason on the terminal
+# Control characters (carriage return, escape sequences, a newline in a reason) would let a
+# test's output draw over the report, a fake "score:" line say: shown escaped instead.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text, limit=LINE_LIMIT):
+    """One line of untrusted text for the terminal: control characters escaped, clipped."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", "\\n"))
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
 def table(outcomes, notes=(), stream=None, colour=None, phases=None):
     """Print one row per test: lab, test, status, points, time, reason; then the notes,
     the score and (phases: {phase: seconds}) the time of each phase."""
@@ -38,7 +50,7 @@ def table(outcomes, notes=(), stream=None, colour=None, phases=None):
         pts = (f"{_fmt_points(o.test.points if o.passed else 0)}/{_fmt_points(o.test.points)}"
                if o.test.graded else "ungraded")
         rows.append((o.test.lab.id if o.test.lab else "-", o.test.name, o.status, pts,
-                     f"{o.seconds:.2f}s", "" if o.passed else o.reason))
+                     f"{o.seconds:.2f}s", "" if o.passed else printable(o.reason)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, r in enumerate(rows):
         cells = [r[j].ljust(widths[j]) for j in range(5)]
@@ -81,12 +93,12 @@ def failure_details(outcomes, stream=None, lines=15, logs=None):
             continue
         where = f" [log: {logs[o.test.name]}]" if o.test.name in logs else ""
         if o.output in shown:  # a build log shared by every test of the tree: once is enough
-            print(f"--- {o.test.name}: {o.reason} (output above){where}", file=stream)
+            print(f"--- {o.test.name}: {printable(o.reason)} (output above){where}", file=stream)
             continue
         shown.add(o.output)
-        print(f"--- {o.test.name}: {o.reason}{where}", file=stream)
-        for line in o.output.rstrip().splitlines()[-lines:]:
-            print(f"    {line}", file=stream)
+        print(f"--- {o.test.name}: {printable(o.reason)}{where}", file=stream)
+        for line in o.output.rstrip().split("\n")[-lines:]:
+            print(f"    {printable(line.rstrip(chr(13)))}", file=stream)
 
 
 # Characters XML 1.0 cannot hold (a console may print NUL bytes or colour escapes).

@@ -202,3 +202,31 @@ class Table(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Untrusted(unittest.TestCase):
+    """A test's output and reason come from student code: on the terminal they cannot
+    draw over the report (control characters escaped) nor flood it (lines clipped)."""
+
+    def test_printable(self):
+        self.assertEqual(report.printable("a\rscore: 10/10\x1b[2K"), "a\\x0dscore: 10/10\\x1b[2K")
+        self.assertEqual(report.printable("x\ny"), "x\\ny")
+        self.assertTrue(report.printable("z" * 100000).endswith(" [...]"))
+        self.assertLessEqual(len(report.printable("z" * 100000)), report.LINE_LIMIT + 6)
+
+    def test_failure_details_and_table(self):
+        import io
+        from grader import runner
+        from unittest import mock
+        t = mock.Mock(graded=True, points=1, lab=None)
+        t.name = "t1"
+        forged = "FAIL\rscore: 99/99"
+        o = runner.Outcome(t, False, forged + "\nscore: 99/99", "ok line\r\n" + "y" * 50000 + "\n" + forged)
+        out = io.StringIO()
+        report.failure_details([o], stream=out)
+        report.table([o], stream=out, colour=False)
+        text = out.getvalue()
+        self.assertNotIn("\r", text)
+        self.assertFalse(any(l.startswith("score: 99") for l in text.splitlines()))
+        self.assertLess(max(len(l) for l in text.splitlines()), report.LINE_LIMIT + 40)
+        self.assertIn("    ok line\n", text)
