@@ -218,12 +218,13 @@ def linux_run(argv, phases, vmm, progress):
     return judge(r, progress.chunks, phases, vmm)
 
 
-def linux_argvs(vmm, arch, phases, vmm_opts):
-    """The native and the minivmm QEMU command lines of one workload."""
+def linux_argvs(vmm, arch, phases, vmm_opts, icount=False):
+    """The native and the minivmm QEMU command lines of one workload: in real time, or
+    both under -icount (icount_table)."""
     args = f"console=ttyAMA0 minivmm.bench={'+'.join(phases)}"
-    native = qemu.linux_command(LINUX[0], LINUX[1], args, arch=arch)
+    native = qemu.linux_command(LINUX[0], LINUX[1], args, arch=arch) + (qemu.ICOUNT if icount else [])
     under = qemu.command(vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}", *vmm_opts.split()], args.split(),
-                         deterministic=False, arch=arch)
+                         deterministic=icount, arch=arch)
     return native, under
 
 
@@ -362,13 +363,10 @@ def icount_table(a):
     """The same workload once each under -icount shift=0, where virtual time is the count of
     instructions executed (guest and VMM alike): deterministic, and what minivmm's own code
     adds. 0, or 1 if a run failed."""
-    native_argv, _ = linux_argvs(a.vmm, a.arch, a.phases, a.linux_vmm_opts)
-    args = f"console=ttyAMA0 minivmm.bench={'+'.join(a.phases)}".split()
-    vmm_argv = qemu.command(a.vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}", *a.linux_vmm_opts.split()], args,
-                            arch=a.arch)
+    argvs = linux_argvs(a.vmm, a.arch, a.phases, a.linux_vmm_opts, icount=True)
     print("\nLinux under -icount (one run each, side by side: the guest's clock counts instructions)...", flush=True)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        runs = list(pool.map(lambda argv: proc.run(argv, ICOUNT_TIMEOUT), (native_argv + qemu.ICOUNT, vmm_argv)))
+        runs = list(pool.map(lambda argv: proc.run(argv, ICOUNT_TIMEOUT), argvs))
     times = [guest_times(r.output, a.phases) for r in runs]
     for kind, r, t in zip(("native", "minivmm"), runs, times):
         if r.timed_out or r.status or isinstance(t, str):

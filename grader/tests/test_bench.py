@@ -139,6 +139,12 @@ class Options(unittest.TestCase):
         self.assertIn("arg=idregs=native", config)
         self.assertIn("arg=minivmm.bench=fork+md5", config)
 
+    def test_icount_runs_both_sides_under_icount(self):
+        for icount in (False, True):
+            native, under = bench.linux_argvs("v.elf", "arm", ("md5",), "", icount=icount)
+            self.assertEqual("-icount" in native, icount)
+            self.assertEqual("-icount" in under, icount)
+
     def test_bad_vmm_options_are_refused(self):
         with contextlib.redirect_stderr(io.StringIO()) as err:
             self.assertEqual(bench.main(["--linux-only", "--linux-vmm-opts", "a=1,2"]), 2)
