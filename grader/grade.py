@@ -142,7 +142,7 @@ def _build(kit, plan, jobs):
     timeout = runner.SEEDED_BUILD_TIMEOUT if plan.seeded else runner.BUILD_TIMEOUT
     ok, log = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
     failed = {}
-    if not ok and log.endswith(f"build stopped after {timeout} s"):
+    if not ok and log.endswith(runner.stopped("build", timeout)):
         return False, log, failed
     if not ok:
         files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}

@@ -46,11 +46,16 @@ def tree_env(kit, **more):
     return {"TMPDIR": str(tmp), **more}
 
 
+def stopped(what, timeout):
+    """The last line of a make log that timed out (grade._build tells a timeout by it)."""
+    return f"{what} stopped after {timeout} s"
+
+
 def _make(kit, args, timeout, cap, what, arch):
-    """make in a build tree; (ok, log), the log ending "<what> stopped after N s" on a timeout."""
+    """make in a build tree; (ok, log), the log ending with stopped(what, timeout) on a timeout."""
     r = proc.run(make_argv(kit, args, arch), timeout, cap=cap, env=tree_env(kit))
     if r.timed_out:
-        return False, r.output + f"\n{what} stopped after {timeout} s"
+        return False, r.output + "\n" + stopped(what, timeout)
     return r.status == 0, r.output
 
 
