@@ -5,6 +5,7 @@
 #include <minivmm/device.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
+#include <devices/pci.h>
 
 extern const struct device_type __start_device_types[], __stop_device_types[];
 
@@ -26,7 +27,33 @@ const struct device_type *device_type_find(const char *name)
     return NULL;
 }
 
-/* One slot's device: its state, its wiring, its place on the bus. */
+/* Where a created device goes: its MMIO region, or its slot on the PCI bus
+ * (its interrupt line then runs through the function's INTx logic). */
+static int place(struct vm *vm, struct device *d, char *err, size_t errlen)
+{
+    const struct board_slot *slot = d->slot;
+    const struct device_type *t = d->type;
+    if (slot->pci) {
+        if (!vm->pci || !t->pci || !t->ops ||
+            pci_host_attach(vm->pci, slot->base, t->pci, t->ops, d->state, &d->irq)) {
+            mv_snprintf(err, errlen,
+                        "PCI device '%s' at slot %u: no host bridge before it, no PCI identity, "
+                        "or the slot is taken",
+                        t->name, slot->base);
+            return -1;
+        }
+        return 0;
+    }
+    if (t->rw ? mmio_register(&vm->mmio, slot->base, slot->size, t->rw, d->state)
+              : bus_add(&vm->mmio.bus, slot->base, slot->size, t->ops, d->state)) {
+        mv_snprintf(err, errlen, "device '%s' at %#x-%#x: the range is empty, wraps or overlaps another",
+                    t->name, slot->base, slot->base + slot->size - 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* One slot's device: its state, its wiring, its place on a bus. */
 static int create_one(struct vm *vm, const struct board_slot *slot, char *err, size_t errlen)
 {
     const struct device_type *t = device_type_find(slot->type);
@@ -47,12 +74,8 @@ static int create_one(struct vm *vm, const struct board_slot *slot, char *err, s
         mv_snprintf(err, errlen, "cannot create device '%s' (out of memory?)", t->name);
         return -1;
     }
-    if (t->rw ? mmio_register(&vm->mmio, slot->base, slot->size, t->rw, d->state)
-              : bus_add(&vm->mmio.bus, slot->base, slot->size, t->ops, d->state)) {
-        mv_snprintf(err, errlen, "device '%s' at %#x-%#x: the range is empty, wraps or overlaps another",
-                    t->name, slot->base, slot->base + slot->size - 1);
+    if (place(vm, d, err, errlen))
         return -1;
-    }
     vm->ndevices++;
     t->reset(d);
     return 0;

@@ -103,8 +103,8 @@ void fdt_prop_u32(struct fdt_writer *w, const char *name, uint32_t v)
 
 void fdt_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cells, uint32_t n)
 {
-    uint8_t b[64];
-    if (n > sizeof(b) / 4) {
+    uint8_t b[4 * FDT_CELLS_MAX];
+    if (n > FDT_CELLS_MAX) {
         w->overflow = true;
         return;
     }

@@ -9,6 +9,7 @@
 #include <arch/stage2.h>
 #include <arch/vgic.h>
 #include <arch/vm.h>
+#include <devices/pci.h>
 #include <devices/testdev.h>
 #include <devices/vpl011.h>
 
@@ -16,15 +17,28 @@
  * distributor comes first: the other devices' interrupt lines go to it. The
  * GIC's node (two reg ranges, the CPU interface mapped, not emulated) is
  * written by guest_dt_arm.c. */
+static const struct pci_host_params pci_windows = {
+    GUEST_PCI_IO_IPA,
+    GUEST_PCI_IO_SIZE,
+    GUEST_PCI_MEM_IPA,
+    GUEST_PCI_MEM_SIZE,
+    GUEST_PCI_ECAM_SIZE / 0x100000u - 1,
+};
+
+#define VM_F_LAB5 (VM_F_DEVICES | VM_F_IRQS | VM_F_PCI)
+
 /* clang-format off */
 static const struct board_slot virt_slots[] = {
     /* type      base               size              irq             node       compatible */
     { "gicd",    GUEST_GICD_IPA,    GICD_SIZE,        -1,             NULL,      NULL, 0,
-      VM_F_DEVICES | VM_F_IRQS },
+      VM_F_DEVICES | VM_F_IRQS, NULL, false },
     { "pl011",   GUEST_PL011_IPA,   UART_REGION_SIZE, IRQ_GUEST_UART, "pl011",   "arm,pl011\0arm,primecell",
-      sizeof("arm,pl011\0arm,primecell"), VM_F_DEVICES },
+      sizeof("arm,pl011\0arm,primecell"), VM_F_DEVICES, NULL, false },
     { "testdev", GUEST_TESTDEV_IPA, TESTDEV_SIZE,     -1,             "testdev", "minivmm,testdev", 0,
-      VM_F_DEVICES },
+      VM_F_DEVICES, NULL, false },
+    /* The host bridge before the devices behind it; a PCI slot's base is its device number. */
+    { "pci-host", GUEST_PCI_ECAM_IPA, GUEST_PCI_ECAM_SIZE, -1,          "pcie",    "pci-host-ecam-generic", 0,
+      VM_F_LAB5, &pci_windows, false },
 };
 /* clang-format on */
 
@@ -50,7 +64,11 @@ uint32_t arch_vm_features(void)
         printk("minivmm: no interrupts for the guest (lab 4, 'Task 1: the distributor')\n");
         return VM_F_STAGE2 | VM_F_DEVICES;
     }
-    return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS;
+    if (!lab5_pci_enabled) {
+        printk("minivmm: no PCI bus for the guest (lab 5, 'Task 1: configuration space')\n");
+        return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS;
+    }
+    return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS | VM_F_PCI;
 }
 
 /* A device's line into the guest's distributor (lab 4). */

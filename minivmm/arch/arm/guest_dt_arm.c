@@ -5,6 +5,7 @@
 #include <minivmm/vm.h>
 #include <arch/gic.h>
 #include <arch/vgic.h>
+#include <devices/pci.h>
 
 #define PHANDLE_GIC    1
 #define PHANDLE_CLK    2
@@ -101,9 +102,51 @@ void arch_guest_dt(struct fdt_writer *w, const struct vm *vm)
     timer(w);
 }
 
+/* The PCI host bridge's node (lab 5), as Linux's pci-host-ecam-generic reads
+ * it: three-cell PCI addresses, the two windows in ranges, and INTx pins
+ * swizzled onto four SPIs by an interrupt-map like QEMU's virt board's. */
+#define PCI_SPACE_IO  0x01000000u
+#define PCI_SPACE_MEM 0x02000000u
+static void pci_host_props(struct fdt_writer *w, const struct device *d)
+{
+    const struct pci_host_params *p = d->slot->params;
+    const uint32_t bus_range[] = {0, p->last_bus};
+    const uint32_t ranges[] = {PCI_SPACE_IO,  0, 0,          p->io_cpu,  0, p->io_size,
+                               PCI_SPACE_MEM, 0, p->mem_cpu, p->mem_cpu, 0, p->mem_size};
+    const uint32_t mask[] = {3u << 11, 0, 0, 7};
+    uint32_t map[4 * 4 * 8], *m = map;
+    for (uint32_t dev = 0; dev < 4; dev++) {
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            const uint32_t e[] = {dev << 11,
+                                  0,
+                                  0,
+                                  pin,
+                                  PHANDLE_GIC,
+                                  GIC_SPI,
+                                  PCI_INTX_LINE(GUEST_PCI_INTX_IRQ, dev, pin) - 32,
+                                  IRQ_LEVEL_HIGH};
+            memcpy(m, e, sizeof(e));
+            m += 8;
+        }
+    }
+    fdt_prop_str(w, "device_type", "pci");
+    fdt_prop_u32(w, "#address-cells", 3);
+    fdt_prop_u32(w, "#size-cells", 2);
+    fdt_prop_u32(w, "#interrupt-cells", 1);
+    fdt_prop_cells(w, "bus-range", bus_range, 2);
+    fdt_prop_cells(w, "ranges", ranges, ARRAY_SIZE(ranges));
+    fdt_prop_cells(w, "interrupt-map-mask", mask, 4);
+    fdt_prop_cells(w, "interrupt-map", map, ARRAY_SIZE(map));
+    fdt_prop(w, "dma-coherent", NULL, 0);
+}
+
 /* Inside a device's node: what a driver needs beyond compatible and reg. */
 void arch_guest_dt_device(struct fdt_writer *w, const struct vm *vm, const struct device *d)
 {
+    if (!strcmp(d->type->name, "pci-host")) {
+        pci_host_props(w, d);
+        return;
+    }
     if (strcmp(d->type->name, "pl011"))
         return;
     const uint32_t clocks[] = {PHANDLE_CLK, PHANDLE_CLK};

@@ -9,6 +9,7 @@
 struct vm;
 struct device;
 struct snap;
+struct pci_ident;
 
 /* An interrupt line from a device to the guest's interrupt controller,
  * given to the device when it is created (wiring, never snapshot state). A
@@ -28,13 +29,15 @@ static inline void irq_line_set(const struct irq_line *l, bool level)
 /* Where a board puts one device: one row of the board's table. */
 struct board_slot {
     const char *type;        /* the device type's name */
-    uint32_t base, size;     /* its MMIO window */
+    uint32_t base, size;     /* its MMIO window; on PCI, base is its device number on bus 0 */
     int irq;                 /* its interrupt (the guest's interrupt ID), or -1 */
     const char *dt_name;     /* its device-tree node ("pl011" gives pl011@9000000), or NULL when
                                 the architecture writes the node itself */
     const char *compatible;  /* the node's "compatible": one string, or several NUL-separated */
     uint32_t compatible_len; /* bytes of compatible when it lists several (sizeof the literal), else 0 */
     uint32_t needs;          /* VM_F_* features without which the board leaves the device out */
+    const void *params;      /* what its type needs to know of the board (struct pci_host_params), or NULL */
+    bool pci;                /* a PCI function behind the VM's host bridge, not an MMIO region */
 };
 
 /* A machine: its devices, in the order they are created, reset and listed. */
@@ -63,6 +66,8 @@ struct device_type {
     void (*snapshot)(void *state, struct snap *s);
     /* Its part of the statistics at the end, or NULL. */
     void (*print_stats)(const struct device *d);
+    /* A PCI device: its header's identity and BARs (every BAR reaches ops). */
+    const struct pci_ident *pci;
 };
 
 /* A device instance in a VM. */
@@ -87,7 +92,7 @@ const struct device_type *device_types_begin(void);
 const struct device_type *device_types_end(void);
 
 /* Create the devices of board that the VM's features allow, on its MMIO
- * bus. 0, or -1 with the reason in err (an unknown type, a refused region,
+ * bus or its PCI bus (whose host bridge must come earlier on the board). 0, or -1 with the reason in err (an unknown type, a refused region,
  * no memory); on -1 the VM is left with the devices made so far. */
 int vm_create_devices(struct vm *vm, const struct board *board, char *err, size_t errlen);
 /* Reset every device (a guest reset, a failed restore). */

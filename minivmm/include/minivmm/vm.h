@@ -9,6 +9,8 @@
 #include "vcpu.h"
 #include <arch/vm.h>
 
+struct pci_host;
+
 #define GUEST_RAM_BASE        0x40000000u /* guest-physical (IPA) base of RAM */
 #define GUEST_RAM_DEFAULT_MIB 64u
 #define GUEST_RAM_MAX_MIB     128u
@@ -21,6 +23,7 @@ enum vm_feature {
     VM_F_STAGE2 = 1u << 0,  /* the guest runs behind stage-2 translation (lab 2) */
     VM_F_DEVICES = 1u << 1, /* emulated devices on the MMIO bus (lab 3) */
     VM_F_IRQS = 1u << 2,    /* the guest's interrupt controller and timer (lab 4) */
+    VM_F_PCI = 1u << 3,     /* a PCI host bridge and the devices behind it (lab 5) */
 };
 
 /* Where host console input goes: the guest's UART once it has one. */
@@ -51,6 +54,7 @@ struct vm {
     struct mmio_bus mmio;   /* the devices' guest-physical regions (lab 3) */
     struct bus pio;         /* port I/O (x86; PCI I/O BARs) */
     struct device *devices; /* the board's devices this VM has (device.h) */
+    struct pci_host *pci;   /* the "pci-host" device's state, which PCI devices attach to (lab 5), or NULL */
     unsigned ndevices;
     struct console_sink console;
     uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */

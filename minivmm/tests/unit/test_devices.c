@@ -93,16 +93,16 @@ DEVICE_TYPE(unit_probe) = {
 
 /* Two probes and a testdev, each behind a different feature set. */
 static const struct board_slot mixed_slots[] = {
-    {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0},
-    {"testdev", 0x20000, TESTDEV_SIZE, 40, "testdev", "minivmm,testdev", 0, VM_F_DEVICES},
-    {"probe", 0x30000, 0x100, -1, NULL, NULL, 0, VM_F_DEVICES | VM_F_IRQS},
+    {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
+    {"testdev", 0x20000, TESTDEV_SIZE, 40, "testdev", "minivmm,testdev", 0, VM_F_DEVICES, NULL, false},
+    {"probe", 0x30000, 0x100, -1, NULL, NULL, 0, VM_F_DEVICES | VM_F_IRQS, NULL, false},
 };
 static const struct board mixed_board = {"mixed", mixed_slots, ARRAY_SIZE(mixed_slots)};
 
 /* What the whole-VM snapshots use: one device of each type. */
 static const struct board_slot snap_slots[] = {
-    {"testdev", 0x20000, TESTDEV_SIZE, -1, NULL, NULL, 0, VM_F_DEVICES},
-    {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0},
+    {"testdev", 0x20000, TESTDEV_SIZE, -1, NULL, NULL, 0, VM_F_DEVICES, NULL, false},
+    {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
 };
 static const struct board snap_board = {"snap", snap_slots, ARRAY_SIZE(snap_slots)};
 
@@ -338,15 +338,16 @@ END_TEST
 START_TEST(test_create_unknown_type)
 {
     static const struct board_slot slots[] = {
-        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0},
-        {"nosuch", 0x20000, 0x1000, -1, NULL, NULL, 0, 0},
+        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
+        {"nosuch", 0x20000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
     };
     ck_assert_int_eq(create(&vm_a, slots, 2, 0), -1);
     ck_assert_msg(strstr(err, "'nosuch'") != NULL, "'%s' does not name the type", err);
     ck_assert_uint_eq(vm_a.ndevices, 1); /* the devices made so far stay */
     ck_assert_ptr_null(bus_find(&vm_a.mmio.bus, 0x20000, 1));
     /* Left out by its features, an unknown type is never looked up. */
-    static const struct board_slot later[] = {{"nosuch", 0x20000, 0x1000, -1, NULL, NULL, 0, VM_F_IRQS}};
+    static const struct board_slot later[] = {
+        {"nosuch", 0x20000, 0x1000, -1, NULL, NULL, 0, VM_F_IRQS, NULL, false}};
     ck_assert_int_eq(create(&vm_a, later, 1, 0), 0);
     ck_assert_uint_eq(vm_a.ndevices, 0);
 }
@@ -355,8 +356,8 @@ END_TEST
 START_TEST(test_create_overlap)
 {
     static const struct board_slot slots[] = {
-        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0},
-        {"testdev", 0x10ff0, 0x1000, -1, NULL, NULL, 0, 0},
+        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
+        {"testdev", 0x10ff0, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
     };
     ck_assert_int_eq(create(&vm_a, slots, 2, 0), -1);
     ck_assert_msg(strstr(err, "'testdev'") != NULL, "'%s' does not name the device", err);
@@ -370,9 +371,9 @@ END_TEST
 START_TEST(test_create_bad_range)
 {
     static const struct board_slot slots[][1] = {
-        {{"testdev", 0xfffff000u, 0x2000, -1, NULL, NULL, 0, 0}},
-        {{"testdev", 0xfffff000u, 0x1000, -1, NULL, NULL, 0, 0}},
-        {{"probe", 0x10000, 0, -1, NULL, NULL, 0, 0}},
+        {{"testdev", 0xfffff000u, 0x2000, -1, NULL, NULL, 0, 0, NULL, false}},
+        {{"testdev", 0xfffff000u, 0x1000, -1, NULL, NULL, 0, 0, NULL, false}},
+        {{"probe", 0x10000, 0, -1, NULL, NULL, 0, 0, NULL, false}},
     };
     for (unsigned i = 0; i < ARRAY_SIZE(slots); i++) {
         ck_assert_int_eq(create(&vm_a, slots[i], 1, 0), -1);
@@ -1072,8 +1073,8 @@ END_TEST
 START_TEST(test_vm_two_of_a_type)
 {
     static const struct board_slot slots[] = {
-        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0},
-        {"probe", 0x30000, 0x1000, -1, NULL, NULL, 0, 0},
+        {"probe", 0x10000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
+        {"probe", 0x30000, 0x1000, -1, NULL, NULL, 0, 0, NULL, false},
     };
     static const struct board two = {"two", slots, 2};
     struct snap_writer w;

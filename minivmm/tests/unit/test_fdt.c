@@ -302,9 +302,9 @@ END_TEST
 START_TEST(test_guest_dt_devices)
 {
     static const struct board_slot slots[] = {
-        {"testdev", 0x09000000u, 0x1000, -1, "pl011", "arm,pl011", 0, VM_F_DEVICES},
-        {"testdev", 0x0c000000u, 0x1000, -1, NULL, NULL, 0, VM_F_DEVICES},
-        {"testdev", 0x0d000000u, 0x1000, -1, "later", "x,later", 0, VM_F_DEVICES | VM_F_IRQS},
+        {"testdev", 0x09000000u, 0x1000, -1, "pl011", "arm,pl011", 0, VM_F_DEVICES, NULL, false},
+        {"testdev", 0x0c000000u, 0x1000, -1, NULL, NULL, 0, VM_F_DEVICES, NULL, false},
+        {"testdev", 0x0d000000u, 0x1000, -1, "later", "x,later", 0, VM_F_DEVICES | VM_F_IRQS, NULL, false},
     };
     static const struct board board = {"test", slots, 3};
     vm->features = VM_F_STAGE2 | VM_F_DEVICES;

@@ -52,6 +52,16 @@ struct arch_vm {
 #define GUEST_TESTDEV_IPA 0x0b000000u /* minivmm's test device: nothing there on virt */
 #define GUEST_GICD_IPA    0x08000000u /* the guest's GIC (lab 4): distributor, emulated */
 #define GUEST_GICC_IPA    0x08010000u /*   and CPU interface: the board's GICV, mapped */
+/* The PCI host bridge (lab 5), where QEMU's virt board has it with highmem=off,
+ * so that Debian's kernel finds the bus as it would on QEMU itself. */
+#define GUEST_PCI_ECAM_IPA  0x3f000000u /* buses 0-15, 1 MiB each */
+#define GUEST_PCI_ECAM_SIZE 0x01000000u
+#define GUEST_PCI_IO_IPA    0x3eff0000u /* PCI ports 0-0xffff */
+#define GUEST_PCI_IO_SIZE   0x00010000u
+#define GUEST_PCI_MEM_IPA   0x10000000u /* PCI memory = guest-physical, up to the I/O window */
+#define GUEST_PCI_MEM_SIZE  0x2eff0000u
+#define GUEST_PCI_INTX_IRQ  35u /* SPIs 3-6 (interrupt IDs 35-38) carry INTA-INTD */
+#define GUEST_NE2000_DEV    1u  /* the NE2000's device number on bus 0 */
 
 /* virq.c (lab 4): physical interrupts and the list registers around guest entry. */
 struct vm;
