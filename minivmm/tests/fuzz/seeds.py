@@ -323,8 +323,44 @@ def snapshots():
                    stdout=subprocess.DEVNULL)
 
 
+# ---- pci: operations (which, width index, address bytes, value); see pci.c.
+
+PCI_REGS = [0x00, 0x04, 0x06, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x24, 0x3c]  # pci.c's ecam_offset table
+W1, W2, W4 = 0, 1, 2
+
+
+def pci_cfg(write, reg, width=W4, val=0, dev=1):
+    """A configuration access to one of the table's registers of device dev (1 takes the short form)."""
+    op = 0x80 if write else 0
+    addr = bytes([1, PCI_REGS.index(reg)]) if dev == 1 else bytes([0, dev, PCI_REGS.index(reg)])
+    return bytes([op, width]) + addr + le32(val)
+
+
+def pci_io(write, port, width=W1, val=0):
+    return bytes([(0x80 if write else 0) | 64, width]) + le16(port) + le32(val)
+
+
+def pci():
+    # Linux: probe every slot, size BAR 0 with decoding off, place it, turn I/O on, use the card.
+    linux = b"".join([pci_cfg(False, 0x00, dev=d) for d in (0, 2, 3)] + [
+        pci_cfg(False, 0x00), pci_cfg(False, 0x08), pci_cfg(False, 0x0c),
+        pci_cfg(True, 0x04, W2, 0), pci_cfg(True, 0x10, val=0xffffffff), pci_cfg(False, 0x10),
+        pci_cfg(True, 0x10, val=0x1000), pci_cfg(True, 0x04, W2, 1), pci_cfg(True, 0x3c, W1, 36),
+        pci_io(False, 0x1000), pci_io(True, 0x1000, val=0x21), pci_io(False, 0x1010, W2), pci_io(False, 0x101f),
+        pci_io(False, 0x1010, W4), pci_cfg(True, 0x10, val=0x2000), pci_io(False, 0x2007),
+        pci_cfg(True, 0x04, W2, 0x400), pci_cfg(False, 0x06, W2),
+    ])
+    write("pci", "linux-probe", linux)
+    hostile = b"".join([
+        pci_cfg(True, 0x04, W2, 0xffff), pci_cfg(True, 0x10, val=0xffffffff), pci_cfg(True, 0x10, val=0xfff0),
+        pci_cfg(True, 0x14, val=0x40000000), pci_cfg(True, 0x24, val=0x08000000), pci_cfg(True, 0x04, W2, 3),
+        pci_io(False, 0xfff0, W4), pci_io(True, 0xffff, W2, 0xffff),
+    ])
+    write("pci", "hostile-bars", hostile)
+
+
 WRITERS = {"cmdline": cmdline, "elf": elves, "zimage": zimages, "fdt": fdts, "pl011": pl011, "gicd": gicd,
-           "decode": decode, "snapshot": snapshots}
+           "decode": decode, "pci": pci, "snapshot": snapshots}
 
 
 def main(argv=None):

@@ -13,6 +13,7 @@
 #include <arch/traps.h>
 #include <arch/vgic.h>
 #include "host_stubs.h"
+#include <devices/pci.h>
 #include "fuzz.h"
 
 bool fuzz_verbose;
@@ -143,6 +144,10 @@ void fuzz_vm_make(struct vm *vm, uint32_t features)
 
 void fuzz_vm_free(struct vm *vm)
 {
+    if (vm->pci) { /* the host bridge's own buses (its windows' BARs) */
+        mv_free(vm->pci->io.regions);
+        mv_free(vm->pci->mem.regions);
+    }
     for (unsigned i = 0; i < vm->ndevices; i++)
         mv_free(vm->devices[i].state);
     mv_free(vm->devices);
