@@ -1,6 +1,7 @@
 /* Command-line parsing: a table of `key=value` options, then the guest ELF path and its boot arguments. */
 #include <minivmm/cmdline.h>
 #include <minivmm/console.h>
+#include <minivmm/netdev.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
 
@@ -87,6 +88,62 @@ static int opt_snapshot_test(struct vmm_options *o, const char *v)
     return 0;
 }
 
+/* Why an apply function refused a value, when the option's "expected ..."
+ * alone would not say (set by that function, reset before each option). */
+static const char *refusal;
+
+static int opt_net(struct vmm_options *o, const char *v)
+{
+    static const char *const modes[] = {[NET_AUTO] = "auto", [NET_VIRTIO] = "virtio", [NET_NONE] = "none"};
+    for (unsigned i = 0; i < ARRAY_SIZE(modes); i++)
+        if (!strcmp(v, modes[i])) {
+            o->net_mode = (uint8_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int opt_net_test(struct vmm_options *o, const char *v)
+{
+    return on_off(v, &o->net_test);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Six pairs of hex digits separated by ':'; a card's own address is unicast
+ * (a multicast address, bit 0 of the first byte set, names a group) and not zero. */
+static int opt_mac(struct vmm_options *o, const char *v)
+{
+    uint8_t mac[6];
+    if (strlen(v) != 17)
+        return -1;
+    for (int i = 0; i < 6; i++) {
+        int hi = hex_digit(v[3 * i]), lo = hex_digit(v[3 * i + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && v[3 * i + 2] != ':'))
+            return -1;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (mac[0] & 1) {
+        refusal = "a multicast address (bit 0 of the first byte set) cannot be a card's own";
+        return -1;
+    }
+    if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+        refusal = "the all-zero address is not a card's";
+        return -1;
+    }
+    memcpy(o->mac, mac, sizeof(mac));
+    return 0;
+}
+
 /* A host path into one of the options' path fields. */
 static int set_path(char *field, const char *v)
 {
@@ -123,6 +180,12 @@ static const struct option options[] = {
      opt_dtb_out},
     {"snapshot-test", "<exit>", "at that exit, save the VM, reset it, restore it and check (a self-test)",
      opt_snapshot_test},
+    {"net", "auto|virtio|none",
+     "the guest NIC's host side: QEMU's virtio-net-device if any (default), required (virtio), or no link",
+     opt_net},
+    {"mac", "xx:xx:xx:xx:xx:xx", "the guest NIC's unicast address (default 52:54:00:12:34:56)", opt_mac},
+    {"net-test", "on|off",
+     "at start, ARP for 10.0.2.2 through the host NIC and print the reply (a self-test)", opt_net_test},
 };
 
 void cmdline_usage(void)
@@ -175,10 +238,11 @@ static int apply_option(struct vmm_options *o, char *word, char *err, size_t err
     for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
         if (strcmp(word, options[i].key))
             continue;
+        refusal = NULL;
         if (options[i].apply(o, eq + 1) == 0)
             return 0;
-        mv_snprintf(err, errlen, "bad value '%s' for option %s (expected %s)", eq + 1, word,
-                    options[i].values);
+        mv_snprintf(err, errlen, "bad value '%s' for option %s (expected %s)%s%s", eq + 1, word,
+                    options[i].values, refusal ? ": " : "", refusal ? refusal : "");
         return -1;
     }
     *eq = '=';
@@ -208,7 +272,11 @@ static int copy_guest_args(const char *p, struct vmm_options *o, char *err, size
 
 int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t errlen)
 {
-    *o = (struct vmm_options){.stats = true, .decode_cache = true, .mem_mib = GUEST_RAM_DEFAULT_MIB};
+    *o = (struct vmm_options){.stats = true,
+                              .decode_cache = true,
+                              .mem_mib = GUEST_RAM_DEFAULT_MIB,
+                              .net_mode = NET_AUTO,
+                              .mac = {NETDEV_MAC_DEFAULT}};
     char word[CMDLINE_PATH_MAX];
     bool too_long;
     const char *p = line;

@@ -7,6 +7,7 @@
 #include <minivmm/exit.h>
 #include <minivmm/fdt_read.h>
 #include <minivmm/hostfs.h>
+#include <minivmm/netdev.h>
 #include <minivmm/panic.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
@@ -18,7 +19,7 @@ static struct vm the_vm;
 static void parse_options(struct vmm_options *o)
 {
     static char line[CMDLINE_PATH_MAX + CMDLINE_ARGS_MAX + 256];
-    char err[256];
+    char err[512]; /* an unknown option's message lists every option */
     if (host_cmdline(line, sizeof(line))) {
         printk("minivmm: cannot read the command line from the host (longer than %u bytes?)\n",
                (unsigned)sizeof(line) - 1);
@@ -74,6 +75,23 @@ static void create_devices(struct vm *vm)
         panic("cannot create the guest's devices: %s", err);
 }
 
+/* The host NIC that net= asks for, before the guest's cards are made (they
+ * attach to it); net=virtio without a device is a bad command line. */
+static void start_network(struct vm *vm, const struct vmm_options *o)
+{
+    char err[256];
+    vm->net_mode = o->net_mode;
+    memcpy(vm->mac, o->mac, sizeof(vm->mac));
+    if (netdev_init(vm, err, sizeof(err))) {
+        printk("minivmm: %s\n", err);
+        host_exit(MV_EXIT_USAGE);
+    }
+    if (o->net_test && netdev_selftest(vm->mac, err, sizeof(err))) {
+        printk("minivmm: net test failed: %s\n", err);
+        host_exit(MV_EXIT_PANIC);
+    }
+}
+
 /* dtb-out=: the device tree the guest gets, for dtc or a later dtb=. */
 static void write_dtb(struct vm *vm, const char *path)
 {
@@ -105,6 +123,7 @@ void vmm_main(void)
     vm->features = arch_vm_features();
     vm->ram_host = arch_guest_ram(vm);
     arch_vm_init(vm);
+    start_network(vm, &opt);
     create_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
     load_guest(vm, &opt);

@@ -2,6 +2,7 @@
 #include <minivmm/arch.h>
 #include <minivmm/console.h>
 #include <minivmm/hostfs.h>
+#include <minivmm/netdev.h>
 #include <minivmm/panic.h>
 #include <minivmm/vm.h>
 
@@ -15,6 +16,7 @@ void vmm_exit(int status)
         stats_print(&current_vm->vcpu.stats);
         arch_print_stats(current_vm);
         vm_print_device_stats(current_vm);
+        netdev_print_stats();
     }
     host_exit(status);
 }

@@ -1,5 +1,6 @@
-/* The board's GICv2 as minivmm uses it: its distributor and CPU interface for physical interrupts, and GICH for the guest's. */
+/* The board's GICv2 as minivmm uses it: its distributor and CPU interface for physical interrupts (the port's and host drivers'), and GICH for the guest's. */
 #include <minivmm/console.h>
+#include <minivmm/host_irq.h>
 #include <arch/sysreg.h>
 #include <arch/vgic.h>
 #include <arch/gic.h>
@@ -27,8 +28,62 @@ static void set_priority(unsigned id, uint8_t prio)
     *(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_IPRIORITYR + id) = prio;
 }
 
+/* Host drivers' interrupts (host_irq.h): host wiring, not guest state. */
+static struct host_irq {
+    unsigned id;
+    host_irq_fn fn;
+    void *ctx;
+} host_irqs[HOST_IRQ_MAX];
+static unsigned nhost_irqs;
+static bool gic_on; /* gic_init ran: minivmm takes physical interrupts (lab 4) */
+
+/* A host driver's shared peripheral interrupt: level-sensitive (ICFGR bit 1
+ * of its field clear), minivmm's priority, to CPU 0, enabled. */
+static void route_spi(unsigned intid)
+{
+    volatile uint32_t *cfg = reg(GICD_BASE, GICD_ICFGR + 4 * (intid / 16));
+    *cfg &= ~(2u << 2 * (intid % 16));
+    set_priority(intid, 0xa0);
+    *(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_ITARGETSR + intid) = 1;
+    gic_set_enabled(intid, true);
+}
+
+/* How many interrupt IDs the board's distributor has (GICD_TYPER.ITLinesNumber). */
+static unsigned nr_irqs(void)
+{
+    return 32 * ((*reg(GICD_BASE, GICD_TYPER) & 0x1f) + 1);
+}
+
+/* Only SPIs the board has, and not the UART's. Before gic_init the claim is
+ * only recorded: until lab 4 a guest without stage 2 may program the board's
+ * GIC itself and must not meet an interrupt it never enabled; a host driver
+ * then polls. */
+int host_irq_claim(unsigned id, host_irq_fn fn, void *ctx)
+{
+    if (id < 32 || id >= nr_irqs() || id == HOST_IRQ_UART || !fn || nhost_irqs == HOST_IRQ_MAX)
+        return -1;
+    for (unsigned i = 0; i < nhost_irqs; i++)
+        if (host_irqs[i].id == id)
+            return -1;
+    host_irqs[nhost_irqs++] = (struct host_irq){id, fn, ctx};
+    if (gic_on)
+        route_spi(id);
+    return 0;
+}
+
+bool gic_host_irq(unsigned id)
+{
+    for (unsigned i = 0; i < nhost_irqs; i++)
+        if (host_irqs[i].id == id) {
+            host_irqs[i].fn(host_irqs[i].ctx);
+            return true;
+        }
+    return false;
+}
+
 /* The interrupts minivmm takes: the maintenance PPI, the guest's virtual timer
- * PPI, and the board UART's receive interrupt (SPI 1), all to CPU 0. */
+ * PPI, the board UART's receive interrupt (SPI 1) and those host drivers
+ * claimed, all to CPU 0. */
 void gic_init(void)
 {
     static const unsigned ours[] = {IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART};
@@ -38,6 +93,9 @@ void gic_init(void)
         gic_set_enabled(ours[i], true);
     }
     *(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_ITARGETSR + HOST_IRQ_UART) = 1;
+    for (unsigned i = 0; i < nhost_irqs; i++)
+        route_spi(host_irqs[i].id);
+    gic_on = true;
     *reg(GICD_BASE, GICD_CTLR) = 1;
     *reg(GICC_BASE, GICC_PMR) = 0xf0;
     *reg(GICC_BASE, GICC_CTLR) = 1;

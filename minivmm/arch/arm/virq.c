@@ -1,4 +1,4 @@
-/* Physical interrupts while a guest runs (lab 4): the maintenance interrupt, the guest's virtual timer, host input; and WFI's sleep. */
+/* Physical interrupts while a guest runs (lab 4): the maintenance interrupt, the guest's virtual timer, host input, host drivers' (the NIC); and WFI's sleep. */
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <minivmm/vm.h>
@@ -20,7 +20,10 @@ static void host_uart_input(struct vm *vm)
     }
 }
 
-/* Take every interrupt waiting at the board's CPU interface. */
+/* Take every interrupt waiting at the board's CPU interface. A host driver's
+ * handler may raise a guest device's line (a frame for the guest's network
+ * card), so every interrupt marks the vGIC dirty; during a WFI that line is
+ * what ends the sleep (arch_wait_for_interrupt). */
 void arch_handle_irqs(struct vm *vm)
 {
     for (;;) {
@@ -39,7 +42,7 @@ void arch_handle_irqs(struct vm *vm)
             vtimer_fire(vm->arch.vgic);
         } else if (id == HOST_IRQ_UART) {
             host_uart_input(vm);
-        } else {
+        } else if (!gic_host_irq(id)) {
             printk("minivmm: unexpected physical interrupt %u: masked\n", (unsigned)id);
             gic_set_enabled(id, false);
         }

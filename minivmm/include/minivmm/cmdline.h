@@ -13,6 +13,9 @@ struct vmm_options {
     bool decode_cache;              /* dcache=on|off: keep decoded MMIO instructions (lab 3) */
     bool idregs_native;             /* idregs=native: the guest reads the CPU's ID registers, no exit */
     bool help;                      /* help: print usage and stop */
+    bool net_test;                  /* net-test=on: check the host NIC with an ARP request at start */
+    uint8_t net_mode;               /* net=auto|virtio|none: enum net_mode (netdev.h) */
+    uint8_t mac[6];                 /* mac=: the guest network card's address (unicast) */
     uint32_t mem_mib;               /* mem=<MiB>: guest RAM size */
     uint64_t snapshot_test_at;      /* snapshot-test=<exit>: save, reset, restore at that exit (0: never) */
     char guest[CMDLINE_PATH_MAX];   /* host path of the guest ELF or zImage */

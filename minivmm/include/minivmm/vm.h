@@ -50,9 +50,11 @@ struct vm {
     bool reset_requested;   /* set by a handler (PSCI SYSTEM_RESET); done by the run loop */
     bool decode_cache;      /* dcache=on: keep decoded MMIO instructions (lab 3) */
     bool idregs_native;     /* idregs=native: ID-register reads do not exit (the port decides how) */
+    uint8_t net_mode;       /* net=: enum net_mode (netdev.h), which host NIC the guest's cards use */
+    uint8_t mac[6];         /* mac=: the guest network card's address */
     uint32_t features;      /* VM_F_* */
     struct mmio_bus mmio;   /* the devices' guest-physical regions (lab 3) */
-    struct bus pio;         /* port I/O (x86; PCI I/O BARs) */
+    struct bus pio;         /* port I/O (x86) */
     struct device *devices; /* the board's devices this VM has (device.h) */
     struct pci_host *pci;   /* the "pci-host" device's state, which PCI devices attach to (lab 5), or NULL */
     unsigned ndevices;

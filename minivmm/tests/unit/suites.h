@@ -16,5 +16,6 @@ Suite *cache_sw_suite(void);
 Suite *snapshot_suite(void);
 Suite *bus_suite(void);
 Suite *devices_suite(void);
+Suite *netdev_suite(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <minivmm/cmdline.h>
+#include <minivmm/netdev.h>
 #include "suites.h"
 
 static struct vmm_options o;
@@ -114,6 +115,73 @@ START_TEST(test_idregs)
     ck_assert(!o.idregs_native);
     ck_assert_int_eq(parse("minivmm idregs=on g.elf"), -1);
     ck_assert_ptr_nonnull(strstr(err, "idregs"));
+}
+END_TEST
+
+START_TEST(test_net)
+{
+    ck_assert_int_eq(parse("minivmm g.elf"), 0);
+    ck_assert_uint_eq(o.net_mode, NET_AUTO); /* the default */
+    ck_assert(!o.net_test);
+    ck_assert_int_eq(parse("minivmm net=virtio g.elf"), 0);
+    ck_assert_uint_eq(o.net_mode, NET_VIRTIO);
+    ck_assert_int_eq(parse("minivmm net=virtio net=none g.elf"), 0); /* last one wins */
+    ck_assert_uint_eq(o.net_mode, NET_NONE);
+    ck_assert_int_eq(parse("minivmm net=none net=auto net-test=on g.elf"), 0);
+    ck_assert_uint_eq(o.net_mode, NET_AUTO);
+    ck_assert(o.net_test);
+    static const char *const bad[] = {"net=bogus", "net=", "net=Virtio", "net=virtio,none", "net-test=yes"};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "minivmm %s g.elf", bad[i]);
+        ck_assert_msg(parse(line) == -1, "accepted: %s", line);
+        ck_assert_msg(strstr(err, "bad value") && strstr(err, "for option net"), "%s: %s", line, err);
+    }
+    ck_assert_int_eq(parse("minivmm net=bogus g.elf"), -1);
+    ck_assert_str_eq(err, "bad value 'bogus' for option net (expected auto|virtio|none)");
+}
+END_TEST
+
+START_TEST(test_mac_accepted)
+{
+    static const uint8_t dflt[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+    ck_assert_int_eq(parse("minivmm g.elf"), 0);
+    ck_assert_mem_eq(o.mac, dflt, 6);
+    ck_assert_int_eq(parse("minivmm mac=02:aB:cd:EF:09:ff g.elf"), 0);
+    ck_assert_mem_eq(o.mac, "\x02\xab\xcd\xef\x09\xff", 6);
+    ck_assert_int_eq(parse("minivmm mac=fe:00:00:00:00:00 g.elf"), 0); /* bit 1 (local) is fine */
+    ck_assert_uint_eq(o.mac[0], 0xfe);
+}
+END_TEST
+
+/* A refused mac= names the option and the form; the multicast and zero
+ * addresses say why. The options keep the default. */
+static void expect_bad_mac(const char *value, const char *why)
+{
+    char line[96];
+    snprintf(line, sizeof(line), "minivmm mac=%s g.elf", value);
+    ck_assert_msg(parse(line) == -1, "accepted: %s", line);
+    ck_assert_msg(strstr(err, "for option mac (expected xx:xx:xx:xx:xx:xx)"), "%s: %s", line, err);
+    if (why)
+        ck_assert_msg(strstr(err, why), "%s: '%s' lacks '%s'", line, err, why);
+}
+
+START_TEST(test_mac_refused)
+{
+    expect_bad_mac("", NULL);
+    expect_bad_mac("52:54:00:12:34", NULL);       /* five pairs */
+    expect_bad_mac("52:54:00:12:34:56:78", NULL); /* seven */
+    expect_bad_mac("52:54:00:12:34:5", NULL);
+    expect_bad_mac("52-54-00-12-34-56", NULL);
+    expect_bad_mac("5254.0012.3456", NULL);
+    expect_bad_mac("52:54:00:12:34:5g", NULL);
+    expect_bad_mac("52:54:00:12:3:456", NULL);
+    expect_bad_mac(":52:54:00:12:34:5", NULL);
+    expect_bad_mac("525400123456abcde", NULL); /* 17 characters, no separators */
+    expect_bad_mac("01:00:5e:00:00:01", "multicast");
+    expect_bad_mac("ff:ff:ff:ff:ff:ff", "multicast");
+    expect_bad_mac("33:33:00:00:00:01", "multicast");
+    expect_bad_mac("00:00:00:00:00:00", "all-zero");
 }
 END_TEST
 
@@ -271,6 +339,9 @@ Suite *cmdline_suite(void)
     tcase_add_test(tc, test_trace_and_stats);
     tcase_add_test(tc, test_dcache);
     tcase_add_test(tc, test_idregs);
+    tcase_add_test(tc, test_net);
+    tcase_add_test(tc, test_mac_accepted);
+    tcase_add_test(tc, test_mac_refused);
     tcase_add_test(tc, test_mem_accepted);
     tcase_add_test(tc, test_mem_refused);
     tcase_add_test(tc, test_unknown_option);

@@ -14,5 +14,7 @@ void gic_eoi(uint32_t iar); /* priority drop and deactivation */
 void gich_reset(void);      /* the guest's CPU interface as at reset: LRs, APR, VMCR */
 void gich_read_cpuif(uint32_t *vmcr, uint32_t *apr); /* its VMCR and APR (snapshot) */
 void gich_write_cpuif(uint32_t vmcr, uint32_t apr);
+/* Run the host driver that claimed physical interrupt id (host_irq_claim); false if none did. */
+bool gic_host_irq(unsigned id);
 
 #endif
