@@ -121,16 +121,17 @@ $(FIXTURES): $(GUEST_ELF) minivmm/tests/bad_elves.py
 
 # ---- Host builds of the logic, for the Check unit tests
 CHECK_FLAGS := $(shell pkg-config --cflags --libs check 2>/dev/null)
-# The core's files, the port's (arch.mk) and the student files (not those of another port).
+# The core's files, the port's (arch.mk), the student files (not those of another port), and
+# the host backends (the host NIC), whose port functions come from a fake device (fake_virtio.c).
 HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivmm/core/zimage.c minivmm/core/fdt.c \
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/guest_dt_user.c \
              minivmm/core/fdt_read.c minivmm/core/bus.c minivmm/core/snapshot.c minivmm/core/device.c \
              minivmm/core/vm_snapshot.c minivmm/core/test_hypercall.c \
-             $(wildcard minivmm/devices/*.c) \
+             $(wildcard minivmm/devices/*.c) $(wildcard minivmm/backend/*.c) \
              $(ARCH_HOST_SRCS) $(filter %.c,$(filter-out minivmm/arch/%,$(STUDENT_FILES)) \
                                              $(filter minivmm/arch/$(ARCH)/%,$(STUDENT_FILES))) \
-             minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c
+             minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c minivmm/tests/unit/fake_virtio.c
 HOST_SRCS := $(sort $(HOST_SRCS))
 HOSTLINK  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
 HOSTFLAGS := $(HOSTLINK) -MMD -MP
@@ -238,10 +239,11 @@ endif
 QEMU_RUN   = $(PYTHON) -m grader.qemu --arch $(ARCH) --vmm $(VMM_ELF) --guest $(RUN_GUEST) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
 
 run: deps all $(RUN_DEPS)
-	@$(QEMU_RUN) $(if $(filter linux,$(GUEST)),--interactive,--timeout 60) -- $(RUN_ARGS)
+	@$(QEMU_RUN) $(if $(filter linux,$(GUEST)),--interactive --net user,--timeout 60) -- $(RUN_ARGS)
 
 # The Linux guest: the two Debian packages (fetched once into ~/.cache/minivmm),
-# the zImage, and an initramfs of busybox and guests/linux/init.
+# the zImage, and an initramfs of busybox, guests/linux/init and the kernel modules
+# that `fetched` lists after the zImage and busybox (the NE2000 PCI driver).
 linux: $(LINUX_ZIMAGE) $(LINUX_INITRD)
 $(LINUX_DIR)/fetched: guests/linux/fetch.py
 	@mkdir -p $(@D)
@@ -250,7 +252,7 @@ $(LINUX_ZIMAGE): $(LINUX_DIR)/fetched
 	@cp $$(sed -n 1p $<) $@
 $(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init $(wildcard guests/linux/etc/inittab guests/linux/etc/shrc guests/linux/etc/init.d/*) guests/linux/mkinitramfs.py
 	@echo "  CPIO    $@"
-	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@
+	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@ $$(sed -n '3,$$p' $<)
 
 # The guest's device tree as source: minivmm writes the DTB it would give the
 # guest (dtb-out=, with the VMM_OPTS of `make run`), dtc turns it into text.

@@ -19,7 +19,10 @@ LAB_FIELDS = ("number", "id", "arch", "title", "student_files")
 NEEDS_TARGETS = ("linux",)
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
                "stdin": str, "stdin_after": str, "what": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
-               "reference_only": bool, "needs": str}
+               "reference_only": bool, "needs": str, "net": str}
+# A test's network (Test.net): "" none (QEMU's -nic none), "user" an isolated user network
+# with the grader's TFTP and HTTP servers and per-run files (grader/netfix.py, grader/qemu.py).
+NET_MODES = ("", "user")
 
 
 class ManifestError(Exception):
@@ -42,12 +45,15 @@ class Test:
     stdin_after: str = ""     # qemu: ... once the output shows this (a prompt); else at once
     expect_exit: int = 0      # qemu: the status QEMU must end with
     expect: list = dataclasses.field(default_factory=list)   # substrings the output must contain
+    #   ({nonce}: the run's nonce; {sha256:NAME}: a net test's fixture file's sum, see grader/netfix.py)
     proof: bool = True        # qemu: require the nonce-bound "MVTEST <program> PASS" line
     depends: list = dataclasses.field(default_factory=list)
     hidden: bool = False
     graded: bool = True
     reference_only: bool = False  # integration: needs labs' reference solutions (not in a handout)
     needs: str = ""           # qemu: a make target the guest needs (e.g. "linux"), built in the tree first
+    net: str = ""             # qemu: the network, one of NET_MODES ("": none)
+    expect_pcap: list = dataclasses.field(default_factory=list)  # qemu, net: bytes some frame of the pcap holds
     what: str = ""            # what it checks, for the handout's grading table (inline reStructuredText)
 
 
@@ -111,7 +117,7 @@ def _parse_test(raw, where, default_graded=True):
     for key, typ in FIELD_TYPES.items():
         if key in raw and (not isinstance(raw[key], typ) or typ is int and isinstance(raw[key], bool)):
             raise ManifestError(f"{where}: '{key}' must be {typ.__name__}")
-    for key in ("expect", "depends"):
+    for key in ("expect", "depends", "expect_pcap"):
         if key in raw and not (isinstance(raw[key], list) and all(isinstance(x, str) for x in raw[key])):
             raise ManifestError(f"{where}: '{key}' must be a list of strings")
     if "what" in raw:
@@ -129,7 +135,25 @@ def _parse_test(raw, where, default_graded=True):
         raise ManifestError(f"{where}: needs '{t.needs}' is not one of {', '.join(NEEDS_TARGETS)}")
     if kind == "qemu" and t.proof and not t.program:
         raise ManifestError(f"{where}: proof = true needs a tinykernel 'program'")
+    _check_net(t, where)
     return t
+
+
+def _check_net(t, where):
+    """A test's network fields: net a known mode, of a QEMU test; expect_pcap and
+    {sha256:NAME} only with a network, NAME a file of the fixture."""
+    if t.net not in NET_MODES:
+        raise ManifestError(f"{where}: net '{t.net}' is not one of " + ", ".join(repr(n) for n in NET_MODES))
+    if t.net and t.kind != "qemu":
+        raise ManifestError(f"{where}: 'net' is for qemu tests")
+    if t.expect_pcap and not t.net:
+        raise ManifestError(f"{where}: 'expect_pcap' needs a network (net = \"user\")")
+    if any("{" in s for s in t.expect + t.expect_pcap):
+        from . import netfix  # only here: `make` reads the manifests on every run
+        for s in t.expect + t.expect_pcap:
+            why = netfix.placeholder_problem(s, t.net)
+            if why:
+                raise ManifestError(f"{where}: {why}")
 
 
 def _check_deps(tests, where):

@@ -7,10 +7,12 @@ import argparse
 import dataclasses
 import os
 import pathlib
+import shlex
 import subprocess
 import sys
 from typing import Callable
 
+from .manifest import NET_MODES  # a test's `net`: "" none, "user" QEMU's user networking
 from .proc import run
 
 
@@ -36,6 +38,8 @@ class Machine:
     bare_board: tuple          # the same board for a guest without minivmm (make bench's Linux baseline)
     boot: Callable             # (vmm, words) -> the arguments that load minivmm with its command line
     exit_status: Callable      # QEMU's exit status -> minivmm's
+    bare_pci: str = ""         # what the bare board's machine option needs for a guest's PCI NIC
+    host_nic: str = ""         # the QEMU device minivmm drives as its own NIC (a test's network)
 
 
 MACHINES = {
@@ -45,7 +49,12 @@ MACHINES = {
                "-nographic", "-no-reboot"),
         bare_board=("-M", "virt,gic-version=2", "-cpu", "cortex-a15"),
         boot=_semihosting,
-        exit_status=lambda status: status),  # semihosting's SYS_EXIT: QEMU exits with minivmm's status
+        exit_status=lambda status: status,  # semihosting's SYS_EXIT: QEMU exits with minivmm's status
+        # Debian's armmp kernel has no LPAE: the PCI ECAM must sit below 4 GiB (0x3f000000),
+        # as in minivmm's guest platform
+        bare_pci="highmem=off",
+        # on the last virtio-mmio transport (0x0a003e00), legacy (v1) unless told otherwise
+        host_nic="virtio-net-device"),
 }
 # Architectures the kit plans but has no QEMU machine for yet: why, for the message.
 NOT_YET = {"x86": "the x86 track (minivmm/arch/x86/) is not written yet (issue 16)"}
@@ -72,16 +81,59 @@ def exit_status(arch, status):
     return status if status is None else machine(arch).exit_status(status)
 
 
+# Where the guest finds the grader's HTTP responder (grader/netserve.py) on a test's network;
+# slirp's own host (gateway, TFTP server) is 10.0.2.2, the guest is 10.0.2.15.
+NET_HTTP = ("10.0.2.100", 80)
+NETSERVE = pathlib.Path(__file__).resolve().parent / "netserve.py"
+
+
+def _opt(value):
+    """A value inside a QEMU option list: commas doubled (QEMU's escape)."""
+    return str(value).replace(",", ",,")
+
+
+def net_args(net="", fixture=None, pcap=None, device=None, arch="arm"):
+    """The QEMU arguments of a run's network. net "": none (-nic none: without it, or any
+    other network option, QEMU's virt board adds a virtio-net-pci NIC on unrestricted user
+    networking). net "user": -nic none, a user-networking backend n0 and device (default:
+    the NIC minivmm drives on arch's board, Machine.host_nic) on it. With fixture (a folder
+    of grader/netfix.py) the network is isolated (restrict=on: nothing leaves the host
+    QEMU runs on) and serves fixture/tftp by TFTP at 10.0.2.2 and fixture/http by HTTP at
+    NET_HTTP (grader/netserve.py, one process per connection); without, the guest reaches
+    the outside world as QEMU's own users do (interactive runs). pcap: a file that gets
+    every frame of n0 (filter-dump)."""
+    if net not in NET_MODES:
+        raise ValueError(f"network {net!r}: modes are {', '.join(repr(n) for n in NET_MODES)}")
+    if not net:
+        if fixture or pcap or device:
+            raise ValueError("a run without a network has no fixture, pcap or device")
+        return ["-nic", "none"]
+    backend = "user,id=n0"
+    if fixture:
+        fixture = pathlib.Path(fixture).resolve()
+        host, port = NET_HTTP
+        serve = " ".join(shlex.quote(str(w)) for w in (sys.executable or "python3", NETSERVE, fixture / "http"))
+        backend += (f",restrict=on,tftp={_opt(fixture / 'tftp')}"
+                    f",guestfwd=tcp:{host}:{port}-cmd:{_opt(serve)}")
+    argv = ["-nic", "none", "-netdev", backend, "-device", f"{device or machine(arch).host_nic},netdev=n0"]
+    if pcap:
+        argv += ["-object", f"filter-dump,id=f0,netdev=n0,file={_opt(pcap)}"]
+    return argv
+
+
 def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=False,
-            interactive=False, arch="arm"):
+            interactive=False, arch="arm", net=None):
     """The QEMU argv for minivmm booting guest on arch's board, with minivmm's own command
     line "minivmm <vmm_opts> <guest> <guest_args>" passed as the machine passes it (on ARM,
     through semihosting). Interactive runs multiplex QEMU's monitor on the terminal
-    (Ctrl-A x quits)."""
+    (Ctrl-A x quits). net: the network's arguments (net_args()); None leaves QEMU's
+    default (on ARM's virt board a virtio-net-pci NIC minivmm does not use)."""
     m = machine(arch)
     words = ["minivmm", *vmm_opts, str(guest), *guest_args]
     console = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
     argv = [program(m), *m.board, *console, *m.boot(vmm, words)]
+    if net is not None:
+        argv += net
     if deterministic:
         argv += ICOUNT
     if gdb:  # GDB's stub listens on this machine only
@@ -89,14 +141,21 @@ def command(vmm, guest, vmm_opts=(), guest_args=(), deterministic=True, gdb=Fals
     return argv
 
 
-def linux_command(kernel, initrd, append, mem_mib=128, arch="arm"):
+def linux_command(kernel, initrd, append, mem_mib=128, arch="arm", net=None):
     """The QEMU argv that boots a Linux kernel directly on arch's board, without
     minivmm: on ARM the same CPU and GIC, no Virtualization Extensions, real time (the
-    bench's baseline for Linux under minivmm)."""
+    bench's baseline for Linux under minivmm). net: the network's arguments (net_args(),
+    e.g. with device="ne2k_pci"): the board then puts its PCI bus where the kernel
+    reaches it (Machine.bare_pci), as minivmm's guest platform does; None leaves QEMU's
+    default."""
     m = machine(arch)
-    return [program(m), *m.bare_board, "-m", str(mem_mib), "-nographic",
+    board = list(m.bare_board)
+    if net is not None and m.bare_pci:
+        i = board.index("-M") + 1
+        board[i] += "," + m.bare_pci
+    return [program(m), *board, "-m", str(mem_mib), "-nographic",
             "-no-reboot", "-serial", "stdio", "-monitor", "none", "-kernel", str(kernel),
-            "-initrd", str(initrd), "-append", append]
+            "-initrd", str(initrd), "-append", append, *(net or [])]
 
 
 def main(argv=None):
@@ -110,6 +169,9 @@ def main(argv=None):
     ap.add_argument("--gdb", action="store_true", help="wait for GDB on localhost:1234")
     ap.add_argument("--arch", default="arm", help="the architecture, whose QEMU machine boots minivmm "
                     f"(default arm; machines: {', '.join(MACHINES)})")
+    ap.add_argument("--net", choices=("none", "user"), default="none",
+                    help="none (default), or user: QEMU's user networking on the NIC minivmm drives, "
+                    "open to the outside world as for QEMU's own users")
     ap.add_argument("guest_args", nargs="*", help="guest boot arguments, e.g. run=demo")
     a = ap.parse_args(argv)
     try:
@@ -124,7 +186,7 @@ def main(argv=None):
     try:
         cmd = command(a.vmm, a.guest, a.vmm_opts.split(), a.guest_args,
                       deterministic=not a.interactive, gdb=a.gdb, interactive=a.interactive,
-                      arch=a.arch)
+                      arch=a.arch, net=net_args("" if a.net == "none" else a.net, arch=a.arch))
     except ValueError as e:
         print(f"qemu: {e}", file=sys.stderr)
         return 2

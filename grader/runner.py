@@ -6,7 +6,7 @@ import pathlib
 import re
 import secrets
 
-from . import proc, qemu
+from . import netfix, proc, qemu
 
 BUILD_TIMEOUT = 600        # a whole tree (no build cache), the pristine cache entry, make linux
 SEEDED_BUILD_TIMEOUT = 60  # a tree started from the cache: the student files and the links
@@ -25,6 +25,7 @@ class Outcome:
     output: str = ""
     seconds: float = 0.0
     status: str = ""       # "pass", "fail", "timeout", "parent failed", "build failed", "error"
+    pcap: str = ""         # a network test's capture (in the build tree: copy it before the tree goes)
 
     def __post_init__(self):
         if not self.status:
@@ -120,14 +121,21 @@ def _run_unit(t, kit, variant, timeout):
     return Outcome(t, True, "ok", r.output, r.seconds)
 
 
-def _judge_qemu(t, r, nonce):
-    """Why a finished QEMU run does not pass, or None if it does."""
+def _judge_qemu(t, r, nonce, fixture=None, pcap=None):
+    """Why a finished QEMU run does not pass, or None if it does. expect and expect_pcap
+    strings have their placeholders ({nonce}, a network fixture's {sha256:NAME}) replaced."""
     if r.status != t.expect_exit:
         note = EXIT_NOTES.get(r.status, "")
         return f"exit status {r.status}, expected {t.expect_exit}" + (f" ({note})" if note else "")
+    sums = fixture.sums if fixture else None
     for s in t.expect:
-        if s not in r.output:
-            return f"output lacks {s!r}"
+        want = netfix.expand(s, nonce, sums)
+        if want not in r.output:
+            return f"output lacks {want!r}" + (f" (expect {s!r})" if want != s else "")
+    if t.expect_pcap:
+        why = netfix.pcap_problem(pcap, [netfix.expand(s, nonce, sums) for s in t.expect_pcap])
+        if why:
+            return why
     if not t.proof:
         return None
     name = re.escape(t.program)
@@ -148,24 +156,46 @@ def test_arch(t):
     return t.lab.arch if t.lab else "arm"
 
 
+def pcap_path(kit, t):
+    """Where a network test's run writes its pcap: build/test-logs/<lab>-<test>.pcap in the
+    tree (named as report.save_logs names the test's log)."""
+    lab = f"lab{t.lab.id}" if t.lab else "minivmm"
+    return pathlib.Path(kit).resolve() / "build" / "test-logs" / f"{lab}-{t.name}.pcap"
+
+
 def _run_qemu(t, kit, variant, timeout):
     vmm = kit / "build" / variant / "minivmm.elf"
     guest = t.guest or "build/guest/tinykernel.elf"
     nonce = secrets.token_hex(4)
     args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
     arch = test_arch(t)
+
+    def argv(net):
+        return qemu.command(vmm, guest, t.vmm_opts.split(), args, arch=arch, net=net)
     try:
-        argv = qemu.command(vmm, guest, t.vmm_opts.split(), args, arch=arch)
+        cmd = argv(qemu.net_args(""))  # checks the arch and the words before the tree is touched
     except qemu.ArchError as e:
         return Outcome(t, False, f"cannot run on QEMU: {e}", status="error")
-    r = proc.run(argv, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
-                 stdin_after=t.stdin_after.encode() if t.stdin_after else None, env=tree_env(kit))
-    out = r.output
+    env = tree_env(kit)
+    fixture = pcap = None
+    try:
+        if t.net:  # per-run files in the tree's TMPDIR; a pcap from an earlier run must not count
+            fixture = netfix.Fixture(env["TMPDIR"], nonce)
+            pcap = pcap_path(kit, t)
+            pcap.parent.mkdir(parents=True, exist_ok=True)
+            pcap.unlink(missing_ok=True)
+            cmd = argv(qemu.net_args(t.net, fixture.path, pcap, arch=arch))
+        r = proc.run(cmd, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
+                     stdin_after=t.stdin_after.encode() if t.stdin_after else None, env=env)
+    finally:
+        if fixture:
+            fixture.remove()
+    out, kept = r.output, str(pcap or "")
     if r.timed_out:
-        return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout")
+        return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout", kept)
     r = dataclasses.replace(r, status=qemu.exit_status(arch, r.status))  # minivmm's status
-    why = _judge_qemu(t, r, nonce)
-    return Outcome(t, why is None, why or "ok", out, r.seconds)
+    why = _judge_qemu(t, r, nonce, fixture, pcap)
+    return Outcome(t, why is None, why or "ok", out, r.seconds, pcap=kept)
 
 
 def run_one(t, kit, variant="skel", scale=1.0):

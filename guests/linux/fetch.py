@@ -6,7 +6,9 @@ The packages are found in Debian's own armhf index and checked against its SHA25
 (`apt-get download` would need `dpkg --add-architecture armhf`, which changes the
 machine's package configuration for every later apt-get run; this does not.)
 
-Prints the paths of the zImage and busybox, one per line."""
+Prints the paths of the zImage and busybox, then those of the kernel modules the
+initramfs carries (MODULES, in load order: .ko or .ko.xz as the package ships them;
+guests/linux/mkinitramfs.py decompresses), one per line."""
 import argparse
 import hashlib
 import lzma
@@ -21,6 +23,9 @@ MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
 INDEX = f"{MIRROR}/dists/bookworm/main/binary-armhf/Packages.xz"
 KERNEL_META = "linux-image-armmp"   # depends on the current linux-image-6.1.*-armmp
 BUSYBOX = "busybox-static"
+# The kernel's modules the guest loads, in load order (the package has no modules.dep):
+# the NE2000 PCI driver (lab 5) and the 8390 core it needs.
+MODULES = ("8390", "ne2k-pci")
 
 
 def cache_dir():
@@ -68,15 +73,28 @@ def extract(deb, into):
     subprocess.run(["dpkg-deb", "-x", str(deb), str(into)], check=True)
 
 
+def modules(root):
+    """The paths of MODULES under an unpacked kernel package (root/lib/modules/<version>/),
+    in MODULES' order, or None if one is missing."""
+    found = []
+    for name in MODULES:
+        hits = sorted(p for suffix in (".ko", ".ko.xz")
+                      for p in (root / "lib" / "modules").glob(f"*/kernel/**/{name}{suffix}"))
+        if not hits:
+            return None
+        found.append(hits[0])
+    return found
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 guests/linux/fetch.py", description=__doc__)
     ap.parse_args(argv)
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     zimage, busybox = cache / "zImage", cache / "busybox"
-    if zimage.exists() and busybox.exists():
-        print(zimage)
-        print(busybox)
+    mods = modules(cache / "root")
+    if zimage.exists() and busybox.exists() and mods:
+        print("\n".join(str(p) for p in (zimage, busybox, *mods)))
         return 0
     index = cache / "Packages.xz"
     try:
@@ -92,9 +110,12 @@ def main(argv=None):
     root = cache / "root"
     zimage.write_bytes(next((root / "boot").glob("vmlinuz-*")).read_bytes())
     busybox.write_bytes((root / "bin" / "busybox").read_bytes())
+    mods = modules(root)
+    if not mods:
+        say(f"{kernel} has no {' or '.join(f'{m}.ko' for m in MODULES)}")
+        return 1
     say(f"kernel {kernel} and {BUSYBOX} in {cache}")
-    print(zimage)
-    print(busybox)
+    print("\n".join(str(p) for p in (zimage, busybox, *mods)))
     return 0
 
 

@@ -1,6 +1,10 @@
-"""Build the Linux guest's initramfs: a newc cpio archive with busybox, guests/linux/init and guests/linux/etc.
+"""Build the Linux guest's initramfs: a newc cpio archive with busybox, guests/linux/init, guests/linux/etc and kernel modules.
 
-python3 guests/linux/mkinitramfs.py BUSYBOX OUT"""
+python3 guests/linux/mkinitramfs.py BUSYBOX OUT [MODULE...]
+
+Each MODULE (a .ko, or a .ko.xz that is decompressed here: busybox insmod takes plain
+ELF only) goes to /lib/modules/<name>.ko."""
+import lzma
 import pathlib
 import sys
 
@@ -19,7 +23,20 @@ def entry(ino, name, mode, data=b"", rdev=(0, 0)):
     return rec + b"\0" * (-len(rec) % 4)
 
 
-def build(busybox, out):
+def module(path):
+    """(name in the archive, ELF bytes) of a kernel module file."""
+    path = pathlib.Path(path)
+    data = path.read_bytes()
+    name = path.name
+    if name.endswith(".xz"):
+        data, name = lzma.decompress(data), name[:-len(".xz")]
+    if not name.endswith(".ko") or data[:4] != b"\x7fELF":
+        raise SystemExit(f"mkinitramfs: {path} is not a kernel module (.ko or .ko.xz)")
+    return f"lib/modules/{name}", data
+
+
+def build(busybox, out, modules=()):
+    mods = [module(m) for m in modules]
     files = [
         ("dev", 0o040755), ("dev/console", 0o020600, b"", (5, 1)),
         ("bin", 0o040755), ("proc", 0o040755), ("sys", 0o040755),
@@ -27,6 +44,8 @@ def build(busybox, out):
         ("init", 0o100755, INIT.read_bytes()),
         ("etc", 0o040755), ("etc/init.d", 0o040755),
         *[(name, mode, (HERE / name).read_bytes()) for name, mode in ETC],
+        *([("lib", 0o040755), ("lib/modules", 0o040755)] if mods else []),
+        *[(name, 0o100644, data) for name, data in mods],
         ("TRAILER!!!", 0),
     ]
     blob = b"".join(entry(ino, *f) for ino, f in enumerate(files, start=2))
@@ -34,6 +53,6 @@ def build(busybox, out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) < 3:
         sys.exit(__doc__)
-    build(sys.argv[1], sys.argv[2])
+    build(sys.argv[1], sys.argv[2], sys.argv[3:])
