@@ -39,6 +39,8 @@ static const struct board_slot virt_slots[] = {
     /* The host bridge before the devices behind it; a PCI slot's base is its device number. */
     { "pci-host", GUEST_PCI_ECAM_IPA, GUEST_PCI_ECAM_SIZE, -1,          "pcie",    "pci-host-ecam-generic", 0,
       VM_F_LAB5, &pci_windows, false },
+    { "ne2000",  GUEST_NE2000_DEV,  0, PCI_INTX_LINE(GUEST_PCI_INTX_IRQ, GUEST_NE2000_DEV, 1), NULL, NULL, 0,
+      VM_F_LAB5, NULL, true },
 };
 /* clang-format on */
 

@@ -359,8 +359,69 @@ def pci():
     write("pci", "hostile-bars", hostile)
 
 
+# ne2000: operations (the comment above its LLVMFuzzerTestOneInput): BAR accesses, frames, macros.
+NE_WIDTH = {1: 0, 2: 1, 4: 2}
+
+
+def ne_io(write, off, val=0, width=1):
+    sel = off if off < 16 else {0x10: 16, 0x1f: 17}.get(off)
+    where = bytes([sel]) if sel is not None else bytes([240, off])
+    return bytes([NE_WIDTH[width] * 2 + write]) + where + (val.to_bytes(width, "little") if write else b"")
+
+
+def ne_wr(*pairs):
+    return b"".join(ne_io(1, off, val) for off, val in pairs)
+
+
+def ne_frame(dst_kind, length, payload=b"", dst=b""):
+    """dst_kind 0: the card's PAR, 1: broadcast, 2: 01:00:5e + 3 bytes, 3: 6 bytes."""
+    body = payload or bytes((i * 7) & 0xff for i in range(max(0, length - 6)))
+    return bytes([10, dst_kind]) + dst + le16(length) + body[:max(0, length - 6)]
+
+
+def ne_dma(cmd, addr, count):
+    return ne_wr((0, 0x22), (0x0a, count & 0xff), (0x0b, count >> 8), (0x08, addr & 0xff), (0x09, addr >> 8), (0, cmd))
+
+
+NE_INIT, NE_RESET = bytes([12]), bytes([14])
+
+
+def ne_tx(tpsr, tbcr):
+    return bytes([13, tpsr]) + le16(tbcr)
+
+
+def ne2000():
+    prom = [(0, 0x21), (0x0e, 0x49), (0x0a, 0), (0x0b, 0), (0x0f, 0), (0x07, 0xff), (0x0c, 0x20), (0x0d, 0x02),
+            (0x0a, 32), (0x0b, 0), (0x08, 0), (0x09, 0), (0, 0x0a)]
+    probe = (ne_io(0, 0x1f) + ne_io(1, 0x1f) + ne_io(0, 0x07) + ne_wr((0, 0x61), (0x0d, 0xff), (0, 0x20))
+             + ne_io(0, 0x0d) * 2 + ne_wr(*prom) + ne_io(0, 0x10) * 32 + ne_wr((0x0e, 0x49)))
+    write("ne2000", "linux-probe", probe)
+    rxtx = (NE_INIT + ne_frame(0, 100) + ne_frame(1, 42) + ne_io(0, 0x07) + ne_wr((0x07, 0xff))
+            + ne_dma(0x0a, 0x4c00, 4) + ne_io(0, 0x10, width=4) + ne_dma(0x0a, 0x4c04, 101)
+            + ne_io(0, 0x10, width=4) * 25 + ne_io(0, 0x10) + ne_wr((0x03, 0x4c))
+            + ne_dma(0x12, 0x4000, 60) + b"".join(ne_io(1, 0x10, 0x01020304 * i, 4) for i in range(15))
+            + ne_tx(0x40, 60) + ne_io(0, 0x04) + ne_wr((0x07, 0x42)))
+    write("ne2000", "linux-rx-tx", rxtx)
+    wrap = (NE_INIT + ne_wr((0, 0x62), (0x07, 0x7f), (0, 0x22), (0x03, 0x7e)) + ne_frame(0, 600)
+            + ne_dma(0x0a, 0x7f04, 600) + ne_io(0, 0x10, width=4) * 150 + ne_wr((0x03, 0x4d))
+            + ne_frame(0, 1514) * 9 + ne_io(0, 0x07) + ne_io(0, 0x0f))
+    write("ne2000", "ring-wrap-overflow", wrap)
+    hostile = (NE_INIT + ne_wr((0x01, 0x60), (0x02, 0x60)) + ne_frame(0, 64)
+               + ne_wr((0x01, 0x70), (0x02, 0x50)) + ne_frame(1, 1514)
+               + ne_wr((0x01, 0x00), (0x02, 0xff), (0, 0x62), (0x07, 0xfe), (0, 0x22)) + ne_frame(0, 300)
+               + bytes([10, 0]) + le16(0xffff) + ne_tx(0xbf, 300) + ne_tx(0xff, 60) + ne_tx(0x40, 0xffff)
+               + ne_dma(0x12, 0xbffe, 8) + ne_io(1, 0x10, 0x44332211, 4) * 2
+               + ne_dma(0x0a, 0xbffe, 3) + ne_io(0, 0x10, width=2) * 3 + NE_RESET)
+    write("ne2000", "hostile", hostile)
+    mcast = (NE_INIT + ne_wr((0x0c, 0x0c), (0, 0x62), (0x0b, 0x80), (0, 0x22))
+             + ne_frame(2, 64, dst=b"\x00\x00\x01") + ne_frame(3, 64, dst=b"\x33\x33\x00\x00\x00\x01")
+             + ne_wr((0x0c, 0x1c)) + ne_frame(3, 70, dst=b"\x02\x00\x00\x00\x00\x01") + ne_wr((0x0c, 0x24))
+             + ne_frame(0, 64) + ne_io(0, 0x0f) + ne_io(0, 0x0c))
+    write("ne2000", "filters", mcast)
+
+
 WRITERS = {"cmdline": cmdline, "elf": elves, "zimage": zimages, "fdt": fdts, "pl011": pl011, "gicd": gicd,
-           "decode": decode, "pci": pci, "snapshot": snapshots}
+           "decode": decode, "pci": pci, "ne2000": ne2000, "snapshot": snapshots}
 
 
 def main(argv=None):

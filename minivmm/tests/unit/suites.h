@@ -17,5 +17,6 @@ Suite *snapshot_suite(void);
 Suite *bus_suite(void);
 Suite *devices_suite(void);
 Suite *netdev_suite(void);
+Suite *ne2000_suite(void);
 
 #endif

@@ -7,6 +7,7 @@ int main(void)
 {
     Suite *s = suite_create("lab5");
     lab5_pci_tcases(s);
+    lab5_ne2000_tcases(s);
     /* srunner_run_all honours CK_RUN_CASE, so the grader can run one case. */
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
