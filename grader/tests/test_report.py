@@ -230,3 +230,27 @@ class Untrusted(unittest.TestCase):
         self.assertFalse(any(l.startswith("score: 99") for l in text.splitlines()))
         self.assertLess(max(len(l) for l in text.splitlines()), report.LINE_LIMIT + 40)
         self.assertIn("    ok line\n", text)
+
+
+class SavedLogs(unittest.TestCase):
+    """save_logs keeps a failed test's output, and its network capture from the (temporary)
+    tree; a test that passes now loses the old log."""
+
+    def test_log_and_pcap_kept(self):
+        lab5 = manifest.Lab(5, "lab5-pci", "PCI", pathlib.Path("."), [], [])
+        T, O = manifest.Test, runner.Outcome
+        net = T("net", "qemu", 1, 30, lab=lab5, program="n", net="user")
+        fine = T("fine", "qemu", 1, 30, lab=lab5, program="f")
+        with tempfile.TemporaryDirectory() as d:
+            tree, logs = pathlib.Path(d, "tree"), pathlib.Path(d, "logs")
+            tree.mkdir()
+            (tree / "cap.pcap").write_bytes(b"pcap bytes")
+            logs.mkdir()
+            (logs / "lab5-fine.log").write_text("an old failure")
+            failed = O(net, False, "output lacks 'x'", "the output", 1.0)
+            failed.pcap = str(tree / "cap.pcap")
+            saved = report.save_logs([failed, O(fine, True, "ok", "MVTEST f PASS 0", 1.0)], logs)
+            self.assertEqual(saved, {"net": logs / "lab5-net.log"})
+            self.assertIn("output lacks 'x'", (logs / "lab5-net.log").read_text())
+            self.assertEqual((logs / "lab5-net.pcap").read_bytes(), b"pcap bytes")
+            self.assertFalse((logs / "lab5-fine.log").exists())
