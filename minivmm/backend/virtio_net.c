@@ -395,6 +395,20 @@ bool netdev_send(const uint8_t *frame, unsigned len)
     return true;
 }
 
+/* QEMU sends a frame when its main loop gets round to the queue, not at the
+ * notify: a VMM that ends right after a guest's last transmit would lose it.
+ * So the end waits, boundedly, until the device has used every frame. */
+#define FLUSH_USECS 200000u
+void netdev_flush(void)
+{
+    uint64_t start = host_usecs();
+    while (nic.up && host_usecs() - start < FLUSH_USECS) {
+        reclaim_tx();
+        if (nic.tx.nfree == nic.tx.size / 2) /* every slot back: all sent */
+            return;
+    }
+}
+
 /* The buffers go back to the device once this batch's frames were delivered
  * (the client copies them), so the receive ring stays full; not earlier, so
  * that a used entry naming a buffer twice in one batch is caught. A client

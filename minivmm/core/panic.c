@@ -12,6 +12,8 @@ bool vmm_print_stats = true;
 
 void vmm_exit(int status)
 {
+    if (current_vm)
+        netdev_flush(); /* the guest's last frames leave before QEMU ends */
     if (current_vm && vmm_print_stats) {
         stats_print(&current_vm->vcpu.stats);
         arch_print_stats(current_vm);

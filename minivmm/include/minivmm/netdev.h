@@ -32,6 +32,8 @@ bool netdev_send(const uint8_t *frame, unsigned len);
 /* Deliver the frames received so far to the client and give their buffers back (called on the NIC's interrupt). */
 void netdev_poll(void);
 void netdev_print_stats(void); /* "minivmm: net: ..." lines: sent, received, dropped by reason */
+/* Wait (at most 200 ms) until the host NIC has sent every frame given to it: minivmm is about to end. */
+void netdev_flush(void);
 
 /* net-test=on (backend/net_test.c): send an ARP request for QEMU user networking's
  * gateway (10.0.2.2) from mac as 10.0.2.15 and wait up to a second for the reply,

@@ -1,6 +1,7 @@
 /* Unit tests of the host NIC (minivmm/backend/virtio_net.c and net_test.c) against a fake virtio-net device (fake_virtio.c). */
 #include <stdio.h>
 #include <string.h>
+#include <minivmm/host_virtio.h>
 #include <minivmm/netdev.h>
 #include <minivmm/vm.h>
 #include "fake_virtio.h"
@@ -236,6 +237,31 @@ START_TEST(test_tx_ring_full)
 }
 END_TEST
 
+/* The end of minivmm waits for the device to take every frame, boundedly:
+ * at once when it has, 200 ms of host time at most when it never does. */
+START_TEST(test_flush)
+{
+    uint8_t out[2048];
+    ck_assert_int_eq(start(1, NET_VIRTIO), 0);
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert(netdev_send(frame(100, (uint8_t)i), 100));
+    uint64_t t0 = host_usecs();
+    netdev_flush(); /* the device sends nothing: the wait ends by its bound */
+    uint64_t waited = host_usecs() - t0;
+    ck_assert_uint_ge(waited, 200000);
+    ck_assert_uint_lt(waited, 201000);
+    for (unsigned i = 0; i < 3; i++) { /* nothing lost by waiting */
+        ck_assert_int_eq(fake_virtio_sent(out, sizeof(out)), 100);
+        ck_assert_mem_eq(out, frame(100, (uint8_t)i), 100);
+    }
+    t0 = host_usecs();
+    netdev_flush(); /* all taken: no wait */
+    ck_assert_uint_lt(host_usecs() - t0, 100);
+    ck_assert_int_eq(start(0, NET_AUTO), 0);
+    netdev_flush(); /* no link: nothing to wait for */
+}
+END_TEST
+
 /* Frames in, through the interrupt: delivered whole, the interrupt
  * acknowledged, each buffer given back, over many turns of the ring. */
 static void check_receive(uint32_t version)
@@ -422,6 +448,7 @@ Suite *netdev_suite(void)
     tcase_add_test(tc, test_send_v2);
     tcase_add_test(tc, test_send_lengths);
     tcase_add_test(tc, test_tx_ring_full);
+    tcase_add_test(tc, test_flush);
     tcase_add_test(tc, test_receive_legacy);
     tcase_add_test(tc, test_receive_v2);
     tcase_add_test(tc, test_receive_burst);
