@@ -205,15 +205,35 @@ DEVICE_TYPE(pciprobe) = {
     .pci = &ident,
 };
 
+/* A second function: two memory BARs, one of them 2 GiB (more than the whole window). */
+static const struct pci_ident ident2 = {
+    .vendor = 0x1234,
+    .device = 0x5678,
+    .class_code = 0x040300,
+    .int_pin = 2,
+    .bar = {{0x1000, false}, {0x80000000u, false}},
+};
+
+DEVICE_TYPE(pciprobe2) = {
+    .name = "pciprobe2",
+    .snap_version = 1,
+    .create = probe_create,
+    .reset = probe_reset,
+    .ops = &probe_ops,
+    .snapshot = probe_snapshot,
+    .pci = &ident2,
+};
+
 static const struct pci_host_params windows = {IO_CPU, 0x10000, MEM_CPU, MEM_SIZE, 15};
 static const struct board_slot slots[] = {
     {"pci-host", ECAM, 0x1000000, -1, "pcie", "pci-host-ecam-generic", 0, VM_F_PCI, &windows, false},
     {"pciprobe", 1, 0, 36, NULL, NULL, 0, VM_F_PCI, NULL, true},
+    {"pciprobe2", 2, 0, 38, NULL, NULL, 0, VM_F_PCI, NULL, true},
 };
-static const struct board board = {"pcitest", slots, 2};
+static const struct board board = {"pcitest", slots, 3};
 
 static struct vm vm;
-static struct probe *probe;
+static struct probe *probe, *probe2;
 static struct {
     unsigned calls, irq;
     bool level;
@@ -236,6 +256,7 @@ static void host_setup(void)
     ck_assert_msg(vm_create_devices(&vm, &board, err, sizeof(err)) == 0, "%s", err);
     ck_assert_ptr_nonnull(vm.pci);
     probe = vm.devices[1].state;
+    probe2 = vm.devices[2].state;
     /* The line to the interrupt controller (none in this VM): recorded. */
     vm.pci->fn[1].irq = (struct irq_line){line_set, NULL, 36};
 }
@@ -319,6 +340,42 @@ START_TEST(test_host_bar_refused)
 }
 END_TEST
 
+/* Two BARs at one place: the first keeps it, the second stays off until the place is free. */
+START_TEST(test_host_overlap)
+{
+    wr(ECAM_OFF(1, PCI_BAR0 + 8), 4, 0x20000000u);
+    wr(ECAM_OFF(1, PCI_COMMAND), 2, PCI_CMD_MEM);
+    wr(ECAM_OFF(2, PCI_BAR0), 4, 0x20000000u);
+    wr(ECAM_OFF(2, PCI_COMMAND), 2, PCI_CMD_MEM);
+    ck_assert(!vm.pci->fn[2].mapped[0]);
+    ck_assert_uint_eq(rd(0x20000004u, 4), 0xa4);
+    ck_assert_uint_eq(probe->reads, 1);
+    ck_assert_uint_eq(probe2->reads, 0);
+    wr(ECAM_OFF(1, PCI_BAR0 + 8), 4, 0x30000000u); /* the first moves away: the second takes the place */
+    ck_assert(vm.pci->fn[2].mapped[0]);
+    ck_assert_uint_eq(rd(0x20000004u, 4), 0xa4);
+    ck_assert_uint_eq(probe2->reads, 1);
+    ck_assert_uint_eq(rd(0x30000008u, 4), 0xa8);
+    ck_assert_uint_eq(probe->reads, 2);
+}
+END_TEST
+
+/* A BAR larger than its window can be sized but never placed. */
+START_TEST(test_host_huge_bar)
+{
+    wr(ECAM_OFF(2, PCI_BAR0 + 4), 4, 0xffffffffu);
+    ck_assert_uint_eq(rd(ECAM_OFF(2, PCI_BAR0 + 4), 4), 0x80000000u);
+    wr(ECAM_OFF(2, PCI_COMMAND), 2, PCI_CMD_MEM);
+    wr(ECAM_OFF(2, PCI_BAR0 + 4), 4, 0x80000000u);
+    ck_assert(!vm.pci->fn[2].mapped[1]);
+    wr(ECAM_OFF(2, PCI_BAR0 + 4), 4, 0);
+    ck_assert(!vm.pci->fn[2].mapped[1]);
+    ck_assert_uint_gt(vm.pci->bars_refused, 0);
+    ck_assert_uint_eq(rd(0x10000000u, 4), 0xffffffffu);
+    ck_assert_uint_eq(probe2->reads, 0);
+}
+END_TEST
+
 START_TEST(test_host_intx)
 {
     struct device *d = &vm.devices[1];
@@ -373,6 +430,8 @@ void lab5_pci_tcases(Suite *s)
     tcase_add_test(h, test_host_io_bar);
     tcase_add_test(h, test_host_mem_bar);
     tcase_add_test(h, test_host_bar_refused);
+    tcase_add_test(h, test_host_overlap);
+    tcase_add_test(h, test_host_huge_bar);
     tcase_add_test(h, test_host_intx);
     tcase_add_test(h, test_host_reset);
     suite_add_tcase(s, h);
