@@ -46,7 +46,7 @@ static uint32_t ecam(unsigned bus, unsigned dev, unsigned fn, unsigned reg)
  * all ones. Returns what went wrong, or NULL. */
 static const char *config_abuse(pci_bdf card)
 {
-    for (unsigned bus = 0; bus < 16; bus += 5)
+    for (unsigned bus = 0; bus < 4; bus++) /* the ECAM's buses */
         for (unsigned dev = 0; dev < 32; dev++)
             for (unsigned fn = 0; fn < 8; fn++) {
                 uint32_t a = ecam(bus, dev, fn, 0);

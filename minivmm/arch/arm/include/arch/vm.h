@@ -54,8 +54,8 @@ struct arch_vm {
 #define GUEST_GICC_IPA    0x08010000u /*   and CPU interface: the board's GICV, mapped */
 /* The PCI host bridge (lab 5), where QEMU's virt board has it with highmem=off,
  * so that Debian's kernel finds the bus as it would on QEMU itself. */
-#define GUEST_PCI_ECAM_IPA  0x3f000000u /* buses 0-15, 1 MiB each */
-#define GUEST_PCI_ECAM_SIZE 0x01000000u
+#define GUEST_PCI_ECAM_IPA  0x3f000000u /* buses 0-3, 1 MiB each (QEMU's has 16; behind no bridge here */
+#define GUEST_PCI_ECAM_SIZE 0x00400000u /* more are needed, and the space up to RAM stays empty) */
 #define GUEST_PCI_IO_IPA    0x3eff0000u /* PCI ports 0-0xffff */
 #define GUEST_PCI_IO_SIZE   0x00010000u
 #define GUEST_PCI_MEM_IPA   0x10000000u /* PCI memory = guest-physical, up to the I/O window */
