@@ -84,6 +84,7 @@ struct vq {
     volatile uint16_t *avail; /* flags, idx, ring[size], used_event */
     volatile uint16_t *used;  /* flags, idx, then ring[size] of struct vq_used_elem */
     uint8_t *bufs;            /* size / 2 slots of BUF_SIZE */
+    uint8_t *raw;             /* the ring memory as allocated (netdev_stop frees it) */
     uint16_t avail_idx;       /* ours: the device never writes it */
     uint16_t used_seen;       /* used entries taken so far */
     bool held[SLOTS_MAX];     /* the device holds slot s (posted, not yet used) */
@@ -182,11 +183,11 @@ static uint32_t ring_bytes(unsigned size)
     return used_offset(size) + 4 + 8 * size + 2;
 }
 
-/* Zeroed ring memory aligned to RING_ALIGN, and the slots' buffers; never
- * freed (the NIC lives as long as minivmm). */
+/* Zeroed ring memory aligned to RING_ALIGN, and the slots' buffers (freed
+ * only by netdev_stop: in minivmm the NIC lives as long as the VMM). */
 static int alloc_queue(struct vq *q, char *err, size_t errlen)
 {
-    uint8_t *raw = mv_calloc(1, ring_bytes(q->size) + RING_ALIGN);
+    uint8_t *raw = q->raw = mv_calloc(1, ring_bytes(q->size) + RING_ALIGN);
     q->bufs = mv_calloc(q->size / 2, BUF_SIZE);
     if (!raw || !q->bufs) {
         mv_snprintf(err, errlen, "no memory for virtqueue %u", q->index);
@@ -466,11 +467,28 @@ static int start_device(char *err, size_t errlen)
     return 0;
 }
 
+/* The rings' memory back, and the driver's state as at power-on (the client stays). */
+static void release(void)
+{
+    struct netdev_client c = nic.client;
+    mv_free(nic.rx.raw);
+    mv_free(nic.rx.bufs);
+    mv_free(nic.tx.raw);
+    mv_free(nic.tx.bufs);
+    nic = (struct vnet){.client = c};
+}
+
+void netdev_stop(void)
+{
+    if (nic.base)
+        wr(VM_STATUS, 0); /* a device reset: it lets go of the rings */
+    release();
+}
+
 int netdev_init(struct vm *vm, char *err, size_t errlen)
 {
     char why[120];
-    struct netdev_client c = nic.client;
-    nic = (struct vnet){.client = c}; /* as at power-on (a host test starts it more than once) */
+    netdev_stop(); /* as at power-on (host tests and fuzzing start it many times) */
     if (vm->net_mode == NET_NONE)
         return 0;
     int t = find_transport();
@@ -490,7 +508,7 @@ int netdev_init(struct vm *vm, char *err, size_t errlen)
         mv_snprintf(err, errlen, "cannot start the virtio-net device at 0x%08lx: %s", (unsigned long)nic.base,
                     nic.up ? "its interrupt cannot be claimed" : why);
         wr(VM_STATUS, ST_FAILED);
-        nic = (struct vnet){.client = c};
+        release();
         return -1;
     }
     const uint8_t *m = vm->mac;

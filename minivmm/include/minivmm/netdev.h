@@ -25,6 +25,8 @@ struct vm;
 /* Find and start the host NIC as vm's options ask (vm->net_mode): 0, or -1 with the reason in err
  * (net=virtio but QEMU has no virtio-net device). net=auto without a device, and net=none: no link, 0. */
 int netdev_init(struct vm *vm, char *err, size_t errlen);
+/* Reset the device and free what netdev_init allocated (host tests and fuzzing; minivmm never stops its NIC). */
+void netdev_stop(void);
 bool netdev_link(void);                            /* a host NIC is up */
 void netdev_attach(const struct netdev_client *c); /* the guest card that receives (one) */
 /* Send one frame; false if dropped (no link, TX ring full, length outside 14..1514): counted, never blocks. */

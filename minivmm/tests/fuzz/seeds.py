@@ -420,8 +420,30 @@ def ne2000():
     write("ne2000", "filters", mcast)
 
 
+# ---- virtio_net: a transport version byte, then operations (see virtio_net.c).
+
+def vnet_op(op, length=60, fill=0xab, extra=b""):
+    return le16(length) + bytes([fill, op]) + extra
+
+
+def virtio_net():
+    for version in (0, 1):  # legacy, then version 2
+        traffic = bytes([version]) + b"".join([
+            vnet_op(0, 60), vnet_op(0, 1514), vnet_op(2), vnet_op(2), vnet_op(5),
+            vnet_op(1, 42, extra=b"\0"), vnet_op(1, 1514, extra=b"\0"), vnet_op(5),
+            vnet_op(1, 13, extra=b"\0"), vnet_op(1, 60, extra=b"\1" + le32(5000)), vnet_op(5),
+        ] + [vnet_op(0, 100 + i) for i in range(40)] + [vnet_op(2)] * 40)
+        write("virtio_net", f"traffic-v{version + 1}", traffic)
+    hostile = bytes([0]) + b"".join([
+        vnet_op(0, 60), vnet_op(3, extra=bytes([1, 7]) + le32(100) + b"\0"), vnet_op(5),
+        vnet_op(3, extra=bytes([0, 200]) + le32(4000) + b"\1"), vnet_op(5),
+        vnet_op(4, extra=bytes([0]) + le16(300)), vnet_op(5), vnet_op(0, 60),
+    ])
+    write("virtio_net", "hostile-device", hostile)
+
+
 WRITERS = {"cmdline": cmdline, "elf": elves, "zimage": zimages, "fdt": fdts, "pl011": pl011, "gicd": gicd,
-           "decode": decode, "pci": pci, "ne2000": ne2000, "snapshot": snapshots}
+           "decode": decode, "pci": pci, "ne2000": ne2000, "virtio_net": virtio_net, "snapshot": snapshots}
 
 
 def main(argv=None):
