@@ -294,17 +294,19 @@ handout-check: deps
 	@$(PYTHON) -m grader.handout --check
 
 # Exit costs in instructions, side by side with a plain call (reference VMM), then Debian's
-# Linux running a workload natively and under minivmm (wall time; pictures in build/bench).
+# Linux running a workload natively and under minivmm (wall time; pictures in build/bench),
+# then its network: minivmm's NE2000 against QEMU's own ne2k_pci (TCP MB/s, ping, exits per frame).
 # BENCH_VMM_OPTS: minivmm's options for the Linux runs (default: as make run GUEST=linux runs it;
 # BENCH_VMM_OPTS=idregs=trap compares lab 1's policy); BENCH_ARGS: more of grader.bench's options
-# (e.g. --runs 9 --phases boot,fork --linux-only). The pictures need Debian's matplotlib, so the
-# bench prefers Debian's own python3 where another one comes first in PATH.
+# (e.g. --runs 9 --phases boot,fork --linux-only; --no-net, --net-only). The pictures need
+# Debian's matplotlib, so the bench prefers Debian's own python3 where another one comes first in PATH.
 BENCH_VMM_OPTS ?= idregs=native
 BENCH_ARGS     ?=
 BENCH_PYTHON   ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,$(PYTHON))
 bench: deps
 	@$(MAKE) --no-print-directory all SOLUTIONS=1
-	@$(MAKE) --no-print-directory linux || echo "bench: no Linux guest (make linux failed): tinykernel's table only"
+	@$(MAKE) --no-print-directory linux || \
+	    echo "bench: no Linux guest (make linux failed): tinykernel's table only, no Linux workload or network"
 	@$(BENCH_PYTHON) -m grader.bench --arch $(ARCH) --vmm build/sol/minivmm.elf --guest $(GUEST_ELF) \
 	    --linux-vmm-opts "$(BENCH_VMM_OPTS)" $(BENCH_ARGS)
 

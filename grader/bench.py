@@ -7,16 +7,24 @@ with -icount shift=0 the virtual clock advances 1 ns per executed instruction (g
 and VMM alike), so the figures are instruction counts, identical from run to run.
 The Linux phases are timed on the host, from the arrival of each phase's begin line
 to its end line (what a user feels), in real time: they vary from run to run, so the
-runs alternate and the table shows medians with their range."""
+runs alternate and the table shows medians with their range.
+
+The network part boots the same kernel and initramfs on an isolated user network twice
+per round: under minivmm (its NE2000, behind QEMU's virtio-net-device) and directly on
+QEMU's board with QEMU's own ne2k_pci. The guest pings slirp's gateway and fetches an
+8 MiB file of new content over TCP from the fixture's HTTP server (grader/netfix.py),
+timing it with its own clock; the host checks the file's sum, and counts minivmm's exits
+per frame against one more minivmm run without the transfer."""
 import argparse
 import concurrent.futures
 import dataclasses
 import pathlib
 import re
+import secrets
 import statistics
 import sys
 
-from . import proc, qemu
+from . import netfix, proc, qemu
 
 BANNER = b"=== minivmm Linux guest"
 
@@ -383,6 +391,294 @@ def icount_table(a):
     return 0
 
 
+# ---- the network part: minivmm's NE2000 against QEMU's own ne2k_pci, same kernel and initramfs
+NET_FILE = "bench.bin"  # netfix.BENCH_FILES: served at http://10.0.2.100/bench.bin
+NET_BYTES = netfix.BENCH_FILES["http/" + NET_FILE][1]
+NET_STEPS = ("ping", "wget")  # the guest's steps (console's minivmm.benchnet); the baseline run pings only
+NET_NIC = "ne2k_pci"  # QEMU's own card, the native side
+NET_GOAL = 0.8  # minivmm's MB/s over QEMU's card's, aimed at
+# The guest's TCP receive buffer (tcp_rmem: min, default, max): a window of about 8 KiB, which
+# the card's receive ring (52 pages, about 8 full frames under Linux's ne2k-pci) holds. With
+# the kernel's default window slirp sends bursts that overflow the ring, on either card, and
+# the transfer becomes a series of slirp's 1.5 s retransmission timeouts (about 60 s for 8 MiB
+# on both sides, a ratio near 1 whatever the card costs).
+NET_RMEM = "4096 16384 16384"
+NET_RUN_TIMEOUT = 420  # seconds: boot, the steps (the guest gives wget 280 s), power-off
+PING = re.compile(r"round-trip min/avg/max = ([\d.]+)/([\d.]+)/([\d.]+) ms")
+PING_COUNT = re.compile(r"(\d+) packets transmitted, (\d+) packets received")
+NET_SUM = re.compile(r"^sha256 " + re.escape(NET_FILE) + r" (\S*) \((\d*) bytes\)", re.M)
+NET_STATS = re.compile(r"minivmm: net: sent (\d+) frames \(\d+ bytes\), received (\d+) frames")
+CARD_DROPS = re.compile(r"minivmm: ne2000: \d+ frames sent, \d+ received, (\d+) dropped")
+GUEST_FAIL = re.compile(r"minivmm-bench: FAIL (.*)")
+
+
+@dataclasses.dataclass
+class NetRun:
+    """One network run: its figures, or why it is invalid (then none of them counts)."""
+    mbps: float | None = None     # 10^6 bytes per second of the guest's clock, wget step
+    ping_ms: float | None = None  # busybox's average round trip
+    lost: int = 0                 # echoes without a reply (a note, not a failure)
+    exits: tuple | None = None    # (total, {class: count}) of a minivmm run
+    frames: int | None = None     # frames minivmm's host NIC sent + received
+    drops: int | None = None      # frames minivmm's NE2000 dropped (ring full, filtered, ...)
+    error: str = ""
+    output: str = ""
+
+
+def net_cmdline(steps, nonce, rmem):
+    """The guest's command line of a network run (no commas: minivmm's arguments have none)."""
+    words = ["console=ttyAMA0", f"minivmm.benchnet={'+'.join(steps)}", f"nonce={nonce}"]
+    return " ".join(words + ([f"tcp_rmem={'+'.join(rmem.split())}"] if rmem else []))
+
+
+def net_argvs(vmm, arch, vmm_opts, fixture, steps, nonce, rmem):
+    """The native and the minivmm QEMU command lines of one network run, in real time, on
+    fixture's isolated network: QEMU's ne2k_pci on the bare board (its PCI bus below 4 GiB),
+    or minivmm's NE2000 behind the NIC minivmm drives (qemu.Machine.host_nic)."""
+    args = net_cmdline(steps, nonce, rmem)
+    native = qemu.linux_command(LINUX[0], LINUX[1], args, arch=arch,
+                                net=qemu.net_args("user", fixture, device=NET_NIC, arch=arch))
+    under = qemu.command(vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}", *vmm_opts.split()], args.split(),
+                         deterministic=False, arch=arch, net=qemu.net_args("user", fixture, arch=arch))
+    return native, under
+
+
+def judge_net(result, steps, sha256, vmm):
+    """A NetRun from proc.run's result: the steps' guest-clock times, the ping summary, the
+    file's sum against the fixture's (sha256), and for minivmm its exit and NIC statistics."""
+    out = result.output
+    run = NetRun(output=out)
+    if result.timed_out:
+        run.error = "stopped at the timeout"
+    elif result.status != 0:
+        run.error = f"QEMU exited with status {result.status}"
+    elif fail := GUEST_FAIL.search(out):
+        run.error = f"the guest reported: {fail.group(1).strip()}"
+    if run.error:
+        return run
+    times = guest_times(out, steps)
+    if isinstance(times, str):
+        run.error = times
+        return run
+    if "ping" in steps:
+        found, count = PING.search(out), PING_COUNT.search(out)
+        if not found or not count:
+            run.error = "no ping summary"
+            return run
+        run.ping_ms = float(found.group(2))
+        run.lost = int(count.group(1)) - int(count.group(2))
+    if "wget" in steps:
+        got = NET_SUM.search(out)
+        if not got:
+            run.error = f"no sha256 line for {NET_FILE}"
+            return run
+        if got.group(1) != sha256 or got.group(2) != str(NET_BYTES):
+            run.error = (f"wrong sha256 of {NET_FILE} ({got.group(2) or 'no'} bytes, "
+                         f"sum {got.group(1)[:16] or 'none'}..., expected {sha256[:16]}...)")
+            return run
+        if times["wget"] <= 0:
+            run.error = "wget took less than the guest clock's 10 ms step"
+            return run
+        run.mbps = NET_BYTES / 1e6 / times["wget"]
+    if vmm:
+        run.exits = parse_exits(out)
+        stats = NET_STATS.search(out)
+        if run.exits is None or not stats:
+            run.error = "minivmm printed no " + ("exit" if run.exits is None else "network") + " statistics"
+            return run
+        run.frames = int(stats.group(1)) + int(stats.group(2))
+        if drops := CARD_DROPS.search(out):
+            run.drops = int(drops.group(1))
+    return run
+
+
+def per_frame(run, base):
+    """(exits per frame, {class: exits per frame}) of a minivmm run over a baseline run
+    without the transfer (exits and frames both as differences), or None."""
+    if run.error or not run.exits or base is None or base.error or not base.exits:
+        return None
+    frames = run.frames - base.frames
+    if frames <= 0:
+        return None
+    classes = {c: (n - base.exits[1].get(c, 0)) / frames for c, n in run.exits[1].items()}
+    return (run.exits[0] - base.exits[0]) / frames, classes
+
+
+def class_medians(figures):
+    """{class: median exits per frame}, largest first, over per_frame's figures."""
+    classes = {c for f in figures for c in f[1]}
+    medians = {c: statistics.median(f[1].get(c, 0) for f in figures) for c in classes}
+    return dict(sorted(medians.items(), key=lambda item: -item[1]))
+
+
+def net_rows(native, vmm, base):
+    """The network table as lines of text: side-by-side pairs where both runs were valid."""
+    ok = [(n, v) for n, v in zip(native, vmm) if not n.error and not v.error]
+    rows = [f"{'measure':<14} {'QEMU ne2k_pci':>22} {'minivmm NE2000':>22} {'minivmm/QEMU':>22} {'goal':>6}"]
+    for name, key, digits, goal in (("TCP MB/s", "mbps", 3, f">={NET_GOAL:.1f}"),
+                                    ("ping avg ms", "ping_ms", 2, "")):
+        ns, vs = [getattr(n, key) for n, _ in ok], [getattr(v, key) for _, v in ok]
+        r = ratio(ns, vs)
+        rs = f"{r[0]:.3f}x [{r[1]:.2f}-{r[2]:.2f}]" if r else "-"
+        rows.append(f"{name:<14} {fmt_spread(spread(ns), digits):>22} {fmt_spread(spread(vs), digits):>22} "
+                    f"{rs:>22} {goal:>6}")
+    figures = [f for f in (per_frame(v, base) for _, v in ok) if f]
+    if figures:
+        rows.append(f"{'exits/frame':<14} {'':>22} {fmt_spread(spread([f[0] for f in figures]), 1):>22}")
+        for c, med in class_medians(figures).items():
+            if med >= 0.05:
+                rows.append(f"  {c:<12} {'':>22} {med:>20.1f}")
+    else:
+        why = base.error if base is not None and base.error else "no valid pair of runs"
+        rows.append(f"{'exits/frame':<14} {'':>22} {'-':>22}   ({why})")
+    good = [v for _, v in ok]
+    if good:
+        rows.append(f"{'frames':<14} {'':>22} {fmt_spread(spread([v.frames for v in good]), 0):>22}")
+        drops = [v.drops for v in good if v.drops is not None]
+        if drops:
+            rows.append(f"{'card drops':<14} {'':>22} {fmt_spread(spread(drops), 0):>22}")
+    lost = sum(r.lost for pair in ok for r in pair)
+    if lost:
+        rows.append(f"(ping: {lost} echoes had no reply, over all the valid runs)")
+    return rows
+
+
+def net_ready():
+    """Why the network part cannot run, or "": the kernel, and an initramfs with its branch."""
+    if not all(pathlib.Path(p).is_file() for p in LINUX):
+        return "run 'make linux' first"
+    data = pathlib.Path(LINUX[1]).read_bytes()
+    if b"minivmm.benchnet" not in data or b"ne2k-pci.ko" not in data:
+        return f"{LINUX[1]} has no network workload: run 'make linux' to rebuild it"
+    return ""
+
+
+def net_run(a, steps, vmm, progress):
+    """One network run on a fixture of its own (new content, removed afterwards)."""
+    nonce = secrets.token_hex(4)
+    with netfix.Fixture(pathlib.Path("build/tmp"), nonce, files=netfix.BENCH_FILES) as fix:
+        argvs = net_argvs(a.vmm, a.arch, a.linux_vmm_opts, fix.path, steps, nonce, a.net_tcp_rmem)
+        progress.chunks = []
+        r = proc.run(argvs[1] if vmm else argvs[0], NET_RUN_TIMEOUT,
+                     on_output=lambda chunk, t: progress.chunks.append((t, chunk)))
+        return judge_net(r, steps, fix.sums[NET_FILE], vmm)
+
+
+def net_runs(a, progress):
+    """Native and minivmm runs, alternating; then minivmm once without the transfer."""
+    native, vmm = [], []
+
+    def one(label, steps, is_vmm):
+        progress.run = label
+        print(f"  {label}...", end="", flush=True)
+        r = net_run(a, steps, is_vmm, progress)
+        figures = [f"{r.mbps:.3f} MB/s" if r.mbps else "", f"ping {r.ping_ms:.2f} ms" if r.ping_ms else ""]
+        print(f" invalid: {r.error}" if r.error else " " + ", ".join(f for f in figures if f), flush=True)
+        return r
+    for i in range(1, a.runs + 1):
+        native.append(one(f"network run {i} of {a.runs} (QEMU's {NET_NIC})", NET_STEPS, False))
+        vmm.append(one(f"network run {i} of {a.runs} (minivmm)", NET_STEPS, True))
+    base = one("minivmm without the transfer (for exits per frame)", ("ping",), True)
+    return native, vmm, base
+
+
+def net_table(a, progress):
+    """The network table; 0, or 1 if a run was invalid."""
+    why = net_ready()
+    if why:
+        print(f"\n(Linux network: skipped: {why})")
+        return 0
+    window = f"TCP receive buffer {a.net_tcp_rmem}" if a.net_tcp_rmem else "the kernel's TCP receive buffer"
+    print(f"\nLinux network, the same kernel and initramfs: QEMU's own {NET_NIC} on its bare board, and "
+          f"minivmm's NE2000\n(behind QEMU's {qemu.machine(a.arch).host_nic}); isolated user network, real time, "
+          f"{window}:")
+    native, vmm, base = net_runs(a, progress)
+    print(f"\nLinux network, median [min-max] of {a.runs} runs each, alternating; the ratio is minivmm's median "
+          "over QEMU's card's\n[range of the side-by-side runs' ratios]; invalid runs are left out")
+    print("\n".join(net_rows(native, vmm, base)))
+    base_note = (f"{base.exits[0]} exits, {base.frames} frames" if not base.error
+                 else f"failed: {base.error}")
+    print(f"(TCP MB/s: {NET_BYTES:,} bytes by HTTP (busybox wget) over the guest clock's time of the transfer\n"
+          f" (/proc/uptime, 10 ms steps), 10^6 bytes/s; the file's sha256 is checked, a wrong one voids the run.\n"
+          f" ping: busybox's average of 20 echoes to slirp's gateway 0.2 s apart, after one for the ARP cache;\n"
+          f" a ratio above 1 is slower. exits/frame: minivmm's exits over the whole run minus those of one run\n"
+          f" without the transfer (boot, modules, ping: {base_note}), over the frames minivmm's\n"
+          f" host NIC sent and received minus that run's: what one frame of the transfer costs, the guest's\n"
+          f" timer ticks during the transfer included; by class below it. card drops: frames minivmm's NE2000\n"
+          f" dropped (a full ring costs slirp a 1.5 s retransmission timeout))")
+    net_picture(native, vmm, base, pathlib.Path(a.out))
+    failed = False
+    for kind, runs in (("QEMU's card", native), ("minivmm", vmm), ("minivmm without the transfer", [base])):
+        for i, r in enumerate(runs, 1):
+            if r.error:
+                failed = True
+                tail = "\n".join(r.output.splitlines()[-15:])
+                print(f"\nbench: network run {i} ({kind}) is invalid ({r.error}); its output ended with:\n{tail}")
+    return 1 if failed else 0
+
+
+def net_picture(native, vmm, base, out):
+    """build/bench/linux-net.png, with Debian's matplotlib if it is there."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+    except ImportError:
+        print(f"bench: no network picture: {sys.executable} cannot import matplotlib")
+        return
+    ok = [(n, v) for n, v in zip(native, vmm) if not n.error and not v.error]
+    if not ok:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"bench: wrote {net_figure(pyplot, ok, base, out / 'linux-net.png')}")
+
+
+def net_figure(pyplot, ok, base, path):
+    fig, axes = pyplot.subplots(1, 3, figsize=(11, 4))
+    labels = [f"QEMU\n{NET_NIC}", "minivmm\nNE2000"]
+    for ax, key, title, unit in ((axes[0], "mbps", "TCP transfer, 8 MiB", "MB/s"),
+                                 (axes[1], "ping_ms", "ping round trip (avg)", "ms")):
+        sides = [spread([getattr(p[i], key) for p in ok]) for i in (0, 1)]
+        med = [s[0] for s in sides]
+        err = [[m - s[1] for m, s in zip(med, sides)], [s[2] - m for m, s in zip(med, sides)]]
+        bars = ax.bar(labels, med, yerr=err, capsize=4, color=["tab:gray", "tab:blue"])
+        ax.bar_label(bars, labels=[f"{m:.3g}" for m in med], fontsize=8, padding=6)
+        if key == "mbps":
+            ax.axhline(NET_GOAL * med[0], color="tab:green", linestyle="--", linewidth=1.5,
+                       label=f"goal: {NET_GOAL:.1f} x QEMU's card")
+            ax.legend(fontsize=8, loc="upper right")
+        ax.set_ylabel(f"{unit} (median, range of the runs)")
+        ax.set_title(title)
+        ax.margins(y=0.2)
+    figures = [f for f in (per_frame(v, base) for _, v in ok) if f]
+    ax = axes[2]
+    if figures:
+        medians = {c: m for c, m in class_medians(figures).items() if m >= 0.05}  # as in the table
+        classes, meds = list(medians), list(medians.values())
+        bars = ax.bar(classes, meds, color="tab:orange")
+        ax.bar_label(bars, labels=[f"{m:.1f}" for m in meds], fontsize=8)
+        ax.set_yscale("symlog", linthresh=1)
+        ax.set_ylim(0, max(meds, default=1) * 4)  # room for the labels on the log scale
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.set_ylabel("exits per frame (median)")
+    ax.set_title("minivmm: exits per frame (transfer)")
+    fig.suptitle("Linux network: minivmm's NE2000 and QEMU's own card")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    pyplot.close(fig)
+    return path
+
+
+def tcp_rmem(text):
+    """--net-tcp-rmem: three byte counts (min, default, max; commas or spaces), or 'kernel'."""
+    if text.strip() == "kernel":
+        return ""
+    words = text.replace(",", " ").split()
+    if len(words) != 3 or not all(w.isdigit() and int(w) > 0 for w in words):
+        raise argparse.ArgumentTypeError(f"three byte counts (min,default,max) or 'kernel' (got {text!r})")
+    return " ".join(words)
+
+
 def phase_list(text):
     """--phases: a comma-separated subset of PHASES, kept in PHASES' order."""
     chosen = {p.strip() for p in text.split(",") if p.strip()}
@@ -432,25 +728,37 @@ def main(argv=None):
     ap.add_argument("--linux-only", action="store_true", help="skip the tinykernel table")
     ap.add_argument("--out", default=str(PICTURES), help="folder of the pictures (default build/bench)")
     ap.add_argument("--no-icount", action="store_true", help="skip the Linux run under -icount")
+    ap.add_argument("--no-net", action="store_true", help="skip the Linux network part")
+    ap.add_argument("--net-only", action="store_true",
+                    help="the Linux network part only (no tinykernel table, Linux workload or -icount run)")
+    ap.add_argument("--net-tcp-rmem", type=tcp_rmem, default=NET_RMEM, metavar="MIN,DEF,MAX",
+                    help="the guest's TCP receive buffer in the network part (default "
+                    f"{NET_RMEM.replace(' ', ',')}: a window the card's ring holds; 'kernel': the kernel's own)")
     a = ap.parse_args(argv)
+    if a.no_net and a.net_only:
+        ap.error("--no-net and --net-only leave nothing to run")
     try:
         qemu.machine(a.arch)
         qemu.command(a.vmm, LINUX[0], a.linux_vmm_opts.split(), arch=a.arch)  # minivmm can take the options
     except (qemu.ArchError, ValueError) as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2
-    for p in (a.vmm,) if a.linux_only else (a.vmm, a.guest):
+    for p in (a.vmm,) if a.linux_only or a.net_only else (a.vmm, a.guest):
         if not pathlib.Path(p).is_file():
             print(f"bench: {p} is missing (make SOLUTIONS=1)", file=sys.stderr)
             return 2
     progress = Progress("tinykernel's table")
     try:
-        if not a.linux_only and tinykernel_table(a):
-            return 1
-        status = linux_table(a, progress)
-        if not status and not a.no_icount and not linux_ready():
-            progress.run = "the -icount runs"
-            status = icount_table(a)
+        status = 0
+        if not a.net_only:
+            if not a.linux_only and tinykernel_table(a):
+                return 1
+            status = linux_table(a, progress)
+            if not status and not a.no_icount and not linux_ready():
+                progress.run = "the -icount runs"
+                status = icount_table(a)
+        if not a.no_net:
+            status = net_table(a, progress) or status
         return status
     except KeyboardInterrupt:  # proc.run has already stopped that run's QEMU
         where = f", phase {current_phase(marks(progress.chunks))}" if progress.chunks else ""

@@ -6,6 +6,8 @@ Each run gets a fresh folder (under the build tree's build/tmp) holding
   tftp/big.bin     1 MiB
   http/big.bin     the same 1 MiB
 
+and, for make bench's network part (Fixture(..., files=BENCH_FILES)), http/bench.bin: 8 MiB.
+
 served to the guest by QEMU's user networking (TFTP at 10.0.2.2) and grader/netserve.py
 (HTTP at 10.0.2.100, see grader/qemu.py net_args). Their content is random, drawn from the
 run's nonce and a secret the guest never sees: the nonce alone would not do, since the
@@ -34,6 +36,8 @@ from . import proc, qemu
 FILES = {"tftp/small.bin": ("small.bin", 3000),
          "tftp/big.bin": ("big.bin", 1 << 20),
          "http/big.bin": ("big.bin", 1 << 20)}
+# make bench's network part (grader/bench.py): a TCP transfer long enough to time.
+BENCH_FILES = {"http/bench.bin": ("bench.bin", 8 << 20)}
 # What {sha256:NAME} may name: a content name or a path in the fixture.
 NAMES = sorted({name for name, _ in FILES.values()} | set(FILES))
 PLACEHOLDER = re.compile(r"\{(sha256:[^{}]*|nonce)\}")
@@ -78,10 +82,10 @@ def expand(text, nonce, sums=None):
 
 
 class Fixture:
-    """One run's folder of files (see the module's doc). Use as a context manager, or
-    call remove()."""
+    """One run's folder of files (see the module's doc): files is {path: (content name,
+    size)}, by default FILES. Use as a context manager, or call remove()."""
 
-    def __init__(self, parent, nonce, secret=None):
+    def __init__(self, parent, nonce, secret=None, files=None):
         self.nonce = nonce
         secret = secrets.token_bytes(16) if secret is None else secret
         parent = pathlib.Path(parent)
@@ -89,7 +93,9 @@ class Fixture:
         self.path = pathlib.Path(tempfile.mkdtemp(prefix="net-", dir=parent)).resolve()
         self.sums = {}
         made = {}
-        for rel, (name, size) in FILES.items():
+        for served in ("tftp", "http"):  # both servers' folders, even with no file to serve
+            (self.path / served).mkdir()
+        for rel, (name, size) in (FILES if files is None else files).items():
             data = made.get(name) or made.setdefault(name, content(secret, nonce, name, size))
             f = self.path / rel
             f.parent.mkdir(exist_ok=True)

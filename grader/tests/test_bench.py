@@ -1,11 +1,16 @@
 """Tests of grader/bench.py's Linux table pieces: phase markers timed from a fake output stream,
-medians and ratios, minivmm's exit-statistics line, and failed runs (no QEMU is started)."""
+medians and ratios, minivmm's exit-statistics line, and failed runs; the network part's
+parsing, its invalid runs, exits per frame and its command lines (no QEMU is started)."""
 import argparse
 import contextlib
+import hashlib
 import io
+import pathlib
+import tempfile
 import unittest
+from unittest import mock
 
-from grader import bench, proc
+from grader import bench, netfix, proc
 
 EXITS_LINE = ("minivmm: 119362 exits: WFI/WFE 20, CP15_32 89854, CP14_32 4, HVC 7, DABT_LOW 23925, "
               "IRQ 5552\n")
@@ -151,9 +156,6 @@ class Options(unittest.TestCase):
         self.assertIn("cannot be empty or contain ','", err.getvalue())
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class GuestClock(unittest.TestCase):
     OUT = ("[    1.239369] Run /init as init process\n"
@@ -171,3 +173,211 @@ class GuestClock(unittest.TestCase):
 
     def test_missing_init_line(self):
         self.assertIn("/init", bench.guest_times(self.OUT.split("\n", 1)[1], ("boot",)))
+
+
+SUM = "ab" * 32
+
+
+def net_output(vmm=True, sha=SUM, size=8388608, wget=(7.12, 18.32), steps=("ping", "wget"), exits=2406832,
+               dabt=2395778, sent=1597, received=5774, extra=""):
+    """A network run's output, as the console's minivmm.benchnet branch and minivmm print it."""
+    out = ("=== minivmm Linux guest: Linux 6.1.0-50-armmp on armv7l ===\n"
+           "minivmm-bench: tcp_rmem 4096\t16384\t16384\n")
+    if "ping" in steps:
+        out += ("minivmm-bench: begin ping (guest clock 3.15 s)\nPING 10.0.2.2 (10.0.2.2): 56 data bytes\n"
+                "--- 10.0.2.2 ping statistics ---\n20 packets transmitted, 19 packets received, 5% packet loss\n"
+                "round-trip min/avg/max = 1.660/3.617/20.540 ms\nminivmm-bench: end ping (guest clock 7.10 s)\n")
+    if "wget" in steps:
+        out += (f"minivmm-bench: begin wget (guest clock {wget[0]:.2f} s)\n{extra}"
+                f"minivmm-bench: end wget (guest clock {wget[1]:.2f} s)\n"
+                f"sha256 bench.bin {sha} ({size} bytes)\n")
+    if vmm:
+        out += (f"minivmm: guest called PSCI SYSTEM_OFF\nminivmm: {exits} exits: WFI/WFE 196, HVC 7, "
+                f"DABT_LOW {dabt}, IRQ {exits - dabt - 203}\n"
+                f"minivmm: ne2000: {sent} frames sent, {received} received, 3 dropped (0 stopped, 0 filtered, "
+                "3 missed, 0 bad length), 0 not sent\n"
+                f"minivmm: net: sent {sent} frames (96877 bytes), received {received} frames (8701523 bytes)\n"
+                "minivmm: net: dropped: none\n")
+    return out
+
+
+def net_run(output, vmm=True, status=0, steps=bench.NET_STEPS):
+    return bench.judge_net(result(output, status), steps, SUM, vmm)
+
+
+class NetworkRuns(unittest.TestCase):
+    def test_good_minivmm_run(self):
+        r = net_run(net_output())
+        self.assertEqual(r.error, "")
+        self.assertAlmostEqual(r.mbps, 8388608 / 1e6 / 11.2)
+        self.assertAlmostEqual(r.ping_ms, 3.617)
+        self.assertEqual(r.lost, 1)
+        self.assertEqual(r.exits[0], 2406832)
+        self.assertEqual(r.frames, 1597 + 5774)
+        self.assertEqual(r.drops, 3)
+
+    def test_good_native_run_needs_no_minivmm_statistics(self):
+        r = net_run(net_output(vmm=False), vmm=False)
+        self.assertEqual(r.error, "")
+        self.assertIsNone(r.exits)
+
+    def test_wrong_sum_or_size_voids_the_run(self):
+        for out in (net_output(sha="cd" * 32), net_output(size=4096), net_output(sha="", size="")):
+            r = net_run(out)
+            self.assertIn("wrong sha256", r.error)
+            self.assertIsNone(r.mbps)
+        self.assertIn("no sha256", net_run(net_output().replace("sha256 bench.bin", "sum")).error)
+
+    def test_guest_failure_and_missing_marker_void_the_run(self):
+        r = net_run(net_output(extra="minivmm-bench: FAIL wget bench.bin from 10.0.2.100\n"))
+        self.assertIn("the guest reported", r.error)
+        self.assertIn("wget bench.bin", r.error)
+        r = net_run(net_output().replace("minivmm-bench: end wget", "x"))
+        self.assertIn("wget", r.error)
+
+    def test_qemu_trouble_and_missing_statistics(self):
+        self.assertIn("timeout", net_run(net_output(), status=None).error)
+        self.assertIn("status 3", net_run(net_output(), status=3).error)
+        self.assertIn("network statistics", net_run(net_output().replace("minivmm: net: sent", "x")).error)
+        self.assertIn("exit statistics", net_run(net_output().replace(" exits:", " x")).error)
+        self.assertIn("ping summary", net_run(net_output().replace("round-trip", "rt")).error)
+
+    def test_baseline_run_has_no_transfer(self):
+        r = net_run(net_output(steps=("ping",), exits=33480, dabt=31682, sent=29, received=23), steps=("ping",))
+        self.assertEqual(r.error, "")
+        self.assertIsNone(r.mbps)
+        self.assertEqual(r.frames, 52)
+
+    def test_exits_per_frame_over_the_baseline(self):
+        run = net_run(net_output())
+        base = net_run(net_output(steps=("ping",), exits=33480, dabt=31682, sent=29, received=23), steps=("ping",))
+        total, classes = bench.per_frame(run, base)
+        frames = 1597 + 5774 - 52
+        self.assertAlmostEqual(total, (2406832 - 33480) / frames)
+        self.assertAlmostEqual(classes["DABT_LOW"], (2395778 - 31682) / frames)
+        self.assertAlmostEqual(classes["HVC"], 0)
+        self.assertIsNone(bench.per_frame(run, bench.NetRun(error="stopped at the timeout")))
+        self.assertIsNone(bench.per_frame(run, None))
+
+
+class NetworkTable(unittest.TestCase):
+    BASE = bench.NetRun(ping_ms=3.0, exits=(30000, {"DABT_LOW": 29000, "IRQ": 1000}), frames=50)
+
+    def vmm(self, mbps, ping, exits=1030000):
+        return bench.NetRun(mbps=mbps, ping_ms=ping, exits=(exits, {"DABT_LOW": exits - 2000, "IRQ": 2000}),
+                            frames=10050, drops=0)
+
+    def test_ratios_goal_and_exits_per_frame(self):
+        native = [bench.NetRun(mbps=8.0, ping_ms=1.0), bench.NetRun(mbps=6.0, ping_ms=1.0)]
+        rows = bench.net_rows(native, [self.vmm(4.0, 2.0), self.vmm(6.0, 3.0)], self.BASE)
+        mb = next(r for r in rows if r.startswith("TCP MB/s"))
+        self.assertIn("0.714x", mb)  # 5.0 over 7.0
+        self.assertIn("[0.50-1.00]", mb)
+        self.assertIn(">=0.8", mb)
+        ping = next(r for r in rows if r.startswith("ping avg ms"))
+        self.assertIn("2.500x", ping)
+        per = next(r for r in rows if r.startswith("exits/frame"))
+        # (1,030,000 - 30,000) / (10,050 - 50); DABT_LOW (1,028,000 - 29,000) / 10,000
+        self.assertIn("100.0 [100.0-100.0]", per)
+        self.assertTrue(any(r.strip().startswith("DABT_LOW") and r.endswith("99.9") for r in rows))
+
+    def test_invalid_runs_are_not_averaged(self):
+        native = [bench.NetRun(mbps=8.0, ping_ms=1.0), bench.NetRun(mbps=8.0, ping_ms=1.0)]
+        vmm = [self.vmm(4.0, 2.0), bench.NetRun(error="wrong sha256 of bench.bin")]
+        mb = next(r for r in bench.net_rows(native, vmm, self.BASE) if r.startswith("TCP MB/s"))
+        self.assertIn("4.000 [4.000-4.000]", mb)
+        self.assertIn("0.500x", mb)
+
+    def test_failed_baseline_says_so(self):
+        rows = bench.net_rows([bench.NetRun(mbps=8.0, ping_ms=1.0)], [self.vmm(4.0, 2.0)],
+                              bench.NetRun(error="no ping summary"))
+        per = next(r for r in rows if r.startswith("exits/frame"))
+        self.assertIn("no ping summary", per)
+
+    def test_every_run_invalid(self):
+        rows = bench.net_rows([bench.NetRun(error="x")], [bench.NetRun(error="y")], self.BASE)
+        self.assertIn("failed", rows[1])
+
+
+class NetworkCommands(unittest.TestCase):
+    def test_both_sides_real_time_same_kernel_and_network(self):
+        native, under = bench.net_argvs("v.elf", "arm", "idregs=native", pathlib.Path("/k/fx"), bench.NET_STEPS,
+                                        "1f2e3d4c", bench.NET_RMEM)
+        for argv in (native, under):
+            self.assertNotIn("-icount", argv)
+            backend = argv[argv.index("-netdev") + 1]
+            self.assertIn("restrict=on", backend)
+            self.assertIn("guestfwd=tcp:10.0.2.100:80-cmd:", backend)
+            self.assertIn("/k/fx/http", backend)
+        self.assertEqual(native[native.index("-device") + 1], "ne2k_pci,netdev=n0")
+        self.assertIn("highmem=off", native[native.index("-M") + 1])
+        self.assertIn("console=ttyAMA0 minivmm.benchnet=ping+wget nonce=1f2e3d4c tcp_rmem=4096+16384+16384",
+                      native)
+        self.assertEqual(under[under.index("-device") + 1], "virtio-net-device,netdev=n0")
+        config = under[under.index("-semihosting-config") + 1]
+        for word in ("idregs=native", "mem=128", "initrd=build/linux/initramfs.cpio", "minivmm.benchnet=ping+wget",
+                     "tcp_rmem=4096+16384+16384"):
+            self.assertIn(f"arg={word}", config)
+
+    def test_kernel_window_leaves_tcp_rmem_out(self):
+        self.assertNotIn("tcp_rmem", bench.net_cmdline(("ping",), "n", ""))
+
+    def test_tcp_rmem_option(self):
+        self.assertEqual(bench.tcp_rmem("4096,8192,16384"), "4096 8192 16384")
+        self.assertEqual(bench.tcp_rmem("kernel"), "")
+        for bad in ("4096,8192", "a,b,c", "0,1,2"):
+            with self.assertRaises(argparse.ArgumentTypeError):
+                bench.tcp_rmem(bad)
+
+    def test_fixture_serves_the_bench_file_only(self):
+        with tempfile.TemporaryDirectory() as tmp, netfix.Fixture(tmp, "n1", files=netfix.BENCH_FILES) as fix:
+            data = (fix.path / "http" / bench.NET_FILE).read_bytes()
+            self.assertEqual(len(data), bench.NET_BYTES)
+            self.assertGreaterEqual(bench.NET_BYTES, 8 << 20)
+            self.assertEqual(fix.sums[bench.NET_FILE], hashlib.sha256(data).hexdigest())
+            self.assertTrue((fix.path / "tftp").is_dir(), "slirp's tftp= folder exists, empty")
+            self.assertFalse((fix.path / "http" / "big.bin").exists())
+
+
+class NetworkSkips(unittest.TestCase):
+    def test_without_linux_the_part_is_skipped_with_a_message(self):
+        args = argparse.Namespace(net_tcp_rmem=bench.NET_RMEM)
+        with mock.patch.object(bench, "LINUX", ("/nonexistent/zImage", "/nonexistent/initramfs.cpio")), \
+                contextlib.redirect_stdout(io.StringIO()) as out:
+            self.assertEqual(bench.net_table(args, bench.Progress()), 0)
+        self.assertIn("Linux network: skipped: run 'make linux' first", out.getvalue())
+
+    def test_initramfs_without_the_branch(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            kernel, initrd = pathlib.Path(tmp, "zImage"), pathlib.Path(tmp, "initramfs.cpio")
+            kernel.write_bytes(b"k")
+            initrd.write_bytes(b"minivmm-bench: begin lib/modules/ne2k-pci.ko")
+            with mock.patch.object(bench, "LINUX", (str(kernel), str(initrd))):
+                self.assertIn("no network workload", bench.net_ready())
+                initrd.write_bytes(b"minivmm.benchnet lib/modules/ne2k-pci.ko")
+                self.assertEqual(bench.net_ready(), "")
+
+    def test_no_net_skips_and_net_only_runs_only_it(self):
+        calls = []
+        with mock.patch.object(bench, "tinykernel_table", lambda a: calls.append("tiny") or 0), \
+                mock.patch.object(bench, "linux_table", lambda a, p: calls.append("linux") or 0), \
+                mock.patch.object(bench, "icount_table", lambda a: calls.append("icount") or 0), \
+                mock.patch.object(bench, "linux_ready", lambda: ""), \
+                mock.patch.object(bench, "net_table", lambda a, p: calls.append("net") or 1), \
+                mock.patch.object(bench.pathlib.Path, "is_file", lambda self: True):
+            self.assertEqual(bench.main(["--no-net"]), 0)
+            self.assertEqual(calls, ["tiny", "linux", "icount"])
+            calls.clear()
+            self.assertEqual(bench.main(["--net-only"]), 1, "an invalid network run fails the bench")
+            self.assertEqual(calls, ["net"])
+            calls.clear()
+            self.assertEqual(bench.main([]), 1)
+            self.assertEqual(calls, ["tiny", "linux", "icount", "net"])
+
+    def test_no_net_with_net_only_is_refused(self):
+        with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
+            bench.main(["--no-net", "--net-only"])
+
+
+if __name__ == "__main__":
+    unittest.main()
