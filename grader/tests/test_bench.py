@@ -379,5 +379,18 @@ class NetworkSkips(unittest.TestCase):
             bench.main(["--no-net", "--net-only"])
 
 
+class TinykernelNet(unittest.TestCase):
+    """bench-net's lines: instructions per frame (x 100) and frames per second, apart from
+    the exit-cost lines of the bench program (which have one number)."""
+
+    def test_parse(self):
+        out = "BENCH call 1200\nBENCH net-tx 33407174 2993\r\nBENCH net-rx 27226413 3672\nBENCH net-tx 1\n"
+        self.assertEqual(bench.parse_net(out.replace("\r", "")),
+                         {"net-tx": (334071.74, 2993), "net-rx": (272264.13, 3672)})
+        self.assertEqual(bench.parse(out.replace("\r", ""))["call"], 12.0)
+        self.assertNotIn("net-rx", bench.parse(out))
+        self.assertEqual(bench.parse_net("MVTEST bench-net FAIL no card"), {})
+
+
 if __name__ == "__main__":
     unittest.main()
