@@ -759,6 +759,8 @@ def main(argv=None):
     ap.add_argument("--phases", type=phase_list, default=PHASES, help=f"comma-separated subset of {','.join(PHASES)}")
     ap.add_argument("--linux-vmm-opts", default="", help="minivmm options of the Linux runs, e.g. 'idregs=native'")
     ap.add_argument("--linux-only", action="store_true", help="skip the tinykernel table")
+    ap.add_argument("--tinykernel-only", action="store_true",
+                    help="the tinykernel tables only (exit costs and, unless --no-net, the NE2000's frames)")
     ap.add_argument("--out", default=str(PICTURES), help="folder of the pictures (default build/bench)")
     ap.add_argument("--no-icount", action="store_true", help="skip the Linux run under -icount")
     ap.add_argument("--no-net", action="store_true", help="skip the Linux network part")
@@ -770,6 +772,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.no_net and a.net_only:
         ap.error("--no-net and --net-only leave nothing to run")
+    if a.tinykernel_only and (a.linux_only or a.net_only):
+        ap.error("--tinykernel-only leaves out what --linux-only and --net-only ask for")
     try:
         qemu.machine(a.arch)
         qemu.command(a.vmm, LINUX[0], a.linux_vmm_opts.split(), arch=a.arch)  # minivmm can take the options
@@ -786,6 +790,8 @@ def main(argv=None):
         if not a.net_only:
             if not a.linux_only and (tinykernel_table(a) or (not a.no_net and tinykernel_net_table(a))):
                 return 1
+            if a.tinykernel_only:
+                return 0
             status = linux_table(a, progress)
             if not status and not a.no_icount and not linux_ready():
                 progress.run = "the -icount runs"

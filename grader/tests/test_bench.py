@@ -379,6 +379,13 @@ class NetworkSkips(unittest.TestCase):
             bench.main(["--no-net", "--net-only"])
 
 
+class TinykernelOnly(unittest.TestCase):
+    def test_conflicts(self):
+        for other in ("--linux-only", "--net-only"):
+            with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+                bench.main(["--tinykernel-only", other])
+
+
 class TinykernelNet(unittest.TestCase):
     """bench-net's lines: instructions per frame (x 100) and frames per second, apart from
     the exit-cost lines of the bench program (which have one number)."""
