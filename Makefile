@@ -127,7 +127,8 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/core/alloc.c minivmm/core/stats.c minivmm/core/hypercall.c minivmm/core/vm.c \
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/guest_dt_user.c \
              minivmm/core/fdt_read.c minivmm/core/bus.c minivmm/core/snapshot.c minivmm/core/device.c \
-             minivmm/core/vm_snapshot.c minivmm/core/test_hypercall.c \
+             minivmm/core/vm_snapshot.c minivmm/core/test_hypercall.c minivmm/core/crc32c.c \
+             minivmm/core/snapshot_file.c \
              $(wildcard minivmm/devices/*.c) $(wildcard minivmm/backend/*.c) \
              $(ARCH_HOST_SRCS) $(filter %.c,$(filter-out minivmm/arch/%,$(STUDENT_FILES)) \
                                              $(filter minivmm/arch/$(ARCH)/%,$(STUDENT_FILES))) \
@@ -273,10 +274,12 @@ gdb: deps all
 	gdb-multiarch -q -iex 'set confirm off' -ex 'file $(VMM_ELF)' -ex 'add-symbol-file $(GUEST_ELF)' \
 	    -ex 'target remote localhost:1234'
 
+# Each build, unit test and QEMU run in a bubblewrap sandbox (docs/instructor/sandbox.rst);
+# NO_SANDBOX=1 (--no-sandbox) grades without, where user namespaces are not to be had.
 grade: deps
 	@$(PYTHON) -m grader $(if $(LAB),--lab $(LAB)) $(if $(filter 1,$(SOLUTIONS)),--solutions) \
 	    $(if $(SUBMISSION),--submission '$(SUBMISSION)') $(if $(filter 1,$(CATCHUP)),--reference-for-earlier-labs) \
-	    $(if $(JSON),--json $(JSON)) $(if $(JUNIT),--junit $(JUNIT))
+	    $(if $(JSON),--json $(JSON)) $(if $(JUNIT),--junit $(JUNIT)) $(if $(filter 1,$(NO_SANDBOX)),--no-sandbox)
 
 test: deps
 	@$(PYTHON) -m grader.selftest --jobs $(JOBS)
@@ -328,7 +331,7 @@ fuzz: deps fuzz-bins
 
 DEPS_PKGS := make gcc libc6-dev $(ARCH_PKGS) check \
              pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git clang-format \
-             graphviz python3-sphinx-rtd-theme python3-matplotlib clang libclang-rt-14-dev
+             graphviz python3-sphinx-rtd-theme python3-matplotlib clang libclang-rt-14-dev bubblewrap
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
 	    echo "deps: not a Debian system: make sure these are installed: $(DEPS_PKGS)"; exit 0; fi; \

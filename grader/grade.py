@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 
-from . import cache, manifest, proc, report, runner, tree
+from . import cache, manifest, report, runner, sandbox, tree
 
 
 @dataclasses.dataclass
@@ -128,8 +128,8 @@ def _progress(total):
 def _broken_files(kit, files, jobs, arch):
     """The student files that do not compile on their own (make -k, one object each)."""
     objs = {f: [f"build/skel/vmm/{f}.o", f"build/skel/host/{f}.o"] for f in files}
-    argv = runner.make_argv(kit, ["-k", f"-j{jobs}", *(o for pair in objs.values() for o in pair)], arch)
-    proc.run(argv, runner.SEEDED_BUILD_TIMEOUT)
+    runner.build(kit, jobs, timeout=runner.SEEDED_BUILD_TIMEOUT, arch=arch,
+                 targets=["-k", *(o for pair in objs.values() for o in pair)])
     return [f for f, pair in objs.items() if not all((kit / o).is_file() for o in pair)]
 
 
@@ -283,11 +283,40 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0,
     return sorted(outcomes, key=lambda o: order.get(id(o.test), 0))
 
 
+class SandboxError(Exception):
+    """No sandbox can be made here and a submission is to be graded without --no-sandbox."""
+
+
+def use_sandbox(wanted, submission, notes):
+    """Whether this grading run's untrusted steps run in sandboxes (grader/sandbox.py); a
+    note for the report says which. wanted False (--no-sandbox): never. Where bwrap cannot
+    make one: a submission is refused (SandboxError); the repository's own student files
+    or the reference (a student grading their own work, an instructor the reference) are
+    graded without, with a warning."""
+    if not wanted:
+        notes.append("sandbox: off (--no-sandbox): the student code ran as this user")
+        return False
+    why = sandbox.problem()
+    if why is None:
+        notes.append("sandbox: on (bubblewrap: each build, unit test and QEMU run saw its grading tree only, "
+                     "without network)")
+        return True
+    if submission is not None:
+        raise SandboxError(f"{why}. Without a sandbox a submission's code runs as you, with your files and "
+                           "network in reach: refused. See docs/instructor/sandbox.rst; --no-sandbox "
+                           "(make grade NO_SANDBOX=1) grades without one")
+    print(f"grader: warning: {why}: grading this repository's own files without a sandbox",
+          file=sys.stderr, flush=True)
+    notes.append(f"sandbox: off ({why})")
+    return False
+
+
 def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, keep=False,
-          scale=1.0):
+          scale=1.0, sandboxed=True):
     """Grade lab lab_id ("0", "x1"; None: every lab); never raises for a bad submission or a
     grader fault: the reason goes in Grade.error. Ctrl-C (KeyboardInterrupt, its argument
-    naming the signal) gives a Grade with no outcomes that says what it interrupted."""
+    naming the signal) gives a Grade with no outcomes that says what it interrupted.
+    sandboxed: run the untrusted steps in sandboxes (use_sandbox); False is --no-sandbox."""
     start = time.monotonic()
     notes = []
     clock = Clock()
@@ -297,18 +326,20 @@ def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, 
     try:
         labs = manifest.load_all()
         selected = [manifest.find_lab(labs, lab_id)] if lab_id is not None else labs
+        on = use_sandbox(sandboxed, submission, notes)  # before a submission is even read
         work = tempfile.mkdtemp(prefix="mvsub-")
         try:
             source = _source(labs, selected, submission, solutions, notes, work)
             plans = plan(labs, selected, source, catchup)
-            outcomes = run_plans(plans, jobs, keep, scale=scale, clock=clock)
+            with runner.sandboxed(on):
+                outcomes = run_plans(plans, jobs, keep, scale=scale, clock=clock)
         finally:
             tree.remove(work)
         return ended(outcomes)
     except KeyboardInterrupt as e:
         how = e.args[0] if e.args else "Ctrl-C"
         return ended([], f"interrupted ({how}) while {clock.doing}", how)
-    except (manifest.ManifestError, tree.SubmissionError, OSError) as e:
+    except (manifest.ManifestError, tree.SubmissionError, SandboxError, OSError) as e:
         return ended([], str(e))
     except Exception as e:  # never fail silently: the report says what went wrong
         return ended([], f"internal error: {type(e).__name__}: {e}")

@@ -27,25 +27,49 @@ class Result:
         return self.status is None
 
 
+def _related(pid):
+    """(pid's children, the other processes of pid's session), from /proc ([] without it)."""
+    children, session = [], []
+    try:
+        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
+    except OSError:
+        return children, session
+    for name in entries:
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                children.append(int(name))
+            elif int(fields[3]) == pid:
+                session.append(int(name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return children, session
+
+
+def _kill(pids):
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _kill_group(pid):
-    """Kill the process group of pid and every process of its session: a child that moved
-    to a process group of its own (Check runs every test so) must not outlive the run."""
+    """Kill pid's children, its process group and every process of its session: a child
+    that moved to a process group of its own (Check runs every test so) must not outlive
+    the run. The children go first, and pid gets a moment to reap them: a sandbox's
+    command (grader/sandbox.py) is in a session of its own, the init of its PID namespace
+    (killing it kills all in there), and bwrap reaps it, so that no zombie is left behind."""
+    children, _ = _related(pid)
+    _kill(children)
+    if children:
+        _exited(pid, 0.5)
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    try:
-        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
-    except OSError:  # no /proc: the process group is all we can do
-        return
-    for name in entries:
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                session = int(f.read().rsplit(")", 1)[1].split()[3])
-            if session == pid:
-                os.kill(int(name), signal.SIGKILL)
-        except (OSError, ValueError, IndexError):
-            pass
+    _kill(_related(pid)[1])
 
 
 def _echo(chunk):
@@ -63,7 +87,10 @@ def _exited(pid, timeout):
     process group id cannot be given to another run, so _kill_group hits only ours."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+                return True
+        except ChildProcessError:  # reaped already (kill_all from another thread)
             return True
         time.sleep(0.01)
     return False
@@ -135,18 +162,20 @@ class _Spotter:
 
 
 def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=None, stdin_after=None,
-        banner=None, on_output=None):
+        banner=None, on_output=None, pass_fds=(), started=None):
     """Run argv with stdin bytes (or none), typed at once or, with stdin_after, once
     the output shows those bytes (a prompt); stop it (and every process it started)
     at the timeout. With banner, note when the output first shows it (benchmarks);
-    on_output(chunk, seconds) sees each read as it arrives (make bench's phase markers)."""
+    on_output(chunk, seconds) sees each read as it arrives (make bench's phase markers).
+    pass_fds: file descriptors the process inherits; started(popen) runs once it exists
+    (a sandbox's start, grader/sandbox.py: the process is killed if it raises)."""
     if _stopped:
         raise Stopped(f"not run (the grader is stopping): {argv[0]}")
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
-                            env=None if env is None else {**os.environ, **env})
+                            env=None if env is None else {**os.environ, **env}, pass_fds=pass_fds)
     if not _register(proc.pid):
         proc.wait()
         for pipe in (proc.stdin, proc.stdout):
@@ -165,6 +194,8 @@ def run(argv, timeout, cap=OUTPUT_CAP, cwd=None, echo=False, env=None, stdin=Non
     sel.register(proc.stdout, selectors.EVENT_READ)
     timed_out = False
     try:
+        if started:
+            started(proc)
         while True:
             left = timeout - (time.monotonic() - start)
             if left <= 0:

@@ -1,12 +1,13 @@
 """Runs tests in a build tree: Check unit cases and QEMU boots, in parallel, each with its own timeout."""
 import concurrent.futures
+import contextlib
 import dataclasses
 import os
 import pathlib
 import re
 import secrets
 
-from . import netfix, proc, qemu
+from . import netfix, proc, qemu, sandbox
 
 BUILD_TIMEOUT = 600        # a whole tree (no build cache), the pristine cache entry, make linux
 SEEDED_BUILD_TIMEOUT = 60  # a tree started from the cache: the student files and the links
@@ -47,14 +48,59 @@ def tree_env(kit, **more):
     return {"TMPDIR": str(tmp), **more}
 
 
+# Whether the untrusted steps run in sandboxes (sandboxed()): off unless a grading run turns it on.
+_sandboxed = False
+# What a tree's make sees of the grader's environment in its sandbox (which clears the rest):
+# an outer `make grade`'s command-line variables and level, and the variables that choose
+# the compilers (as grader/cache.py's key sees them).
+MAKE_ENV = ("MAKEFLAGS", "MAKELEVEL", "HOSTCC", "CROSS", "PYTHON")
+
+
+@contextlib.contextmanager
+def sandboxed(on=True):
+    """Within it (if on), every untrusted step of a build tree (its make, each Check program,
+    each QEMU run) runs in a sandbox of its own (grader/sandbox.py). Without it the steps run
+    as the grader's user with its environment (the selftest's runs of the reference in the
+    repository, make bench). Set once before the steps start (the test threads read it)."""
+    global _sandboxed
+    old, _sandboxed = _sandboxed, on
+    try:
+        yield
+    finally:
+        _sandboxed = old
+
+
+def _step(argv, kit, kind, timeout, env=None, writable=(), readable=(), own=(), **kw):
+    """Run one untrusted step (proc.run) in build tree kit, with env's variables. Sandboxed
+    (see sandboxed()): in a sandbox of kind ("build", "unit", "qemu": its limits) that shows
+    kit read-only but for the paths in writable, and the paths in readable, its user given
+    the paths in own and writable first (sandbox.own: as root); else with the grader's
+    environment, TMPDIR in the tree (tree_env)."""
+    if not _sandboxed:
+        return proc.run(argv, timeout, cwd=kit, env=tree_env(kit, **(env or {})), **kw)
+    tree_env(kit)  # the tree's build/tmp (a network test's fixture is made there)
+    sandbox.own([*own, *writable])
+    with sandbox.Step(argv, kit, writable=writable, readable=readable, env=env,
+                      limits=sandbox.limits(kind, timeout)) as s:
+        return proc.run(s.argv, timeout, cwd=kit, pass_fds=s.pass_fds, started=s.started, **kw)
+
+
 def stopped(what, timeout):
     """The last line of a make log that timed out (grade._build tells a timeout by it)."""
     return f"{what} stopped after {timeout} s"
 
 
-def _make(kit, args, timeout, cap, what, arch):
-    """make in a build tree; (ok, log), the log ending with stopped(what, timeout) on a timeout."""
-    r = proc.run(make_argv(kit, args, arch), timeout, cap=cap, env=tree_env(kit))
+def _make(kit, args, timeout, cap, what, arch, trusted=False):
+    """make in a build tree; (ok, log), the log ending with stopped(what, timeout) on a timeout.
+    Untrusted (the default): a step (_step) that may write only the tree's build/."""
+    argv = make_argv(kit, args, arch)
+    if trusted:
+        r = proc.run(argv, timeout, cap=cap, env=tree_env(kit))
+        if _sandboxed:  # what it made, for the sandboxed steps' user
+            sandbox.own([pathlib.Path(kit) / "build"])
+    else:  # the whole tree is its user's (it may write build/ only: the binds decide)
+        env = {k: os.environ[k] for k in MAKE_ENV if k in os.environ}
+        r = _step(argv, kit, "build", timeout, env=env, writable=[pathlib.Path(kit) / "build"], own=[kit], cap=cap)
     if r.timed_out:
         return False, r.output + "\n" + stopped(what, timeout)
     return r.status == 0, r.output
@@ -75,8 +121,9 @@ def unit_program(lab):
 def prepare(kit, target, timeout=BUILD_TIMEOUT, arch="arm"):
     """`make <target>` in a build tree, for what some tests' guests need (Test.needs:
     "linux" fetches Debian's kernel and busybox once, then builds the initramfs).
-    Returns (ok, log)."""
-    return _make(kit, [target], timeout, 256 * 1024, f"make {target}", arch)
+    Returns (ok, log). Not sandboxed: the kit's own target, which compiles nothing of the
+    student's and needs the network and ~/.cache/minivmm (docs/instructor/sandbox.rst)."""
+    return _make(kit, [target], timeout, 256 * 1024, f"make {target}", arch, trusted=True)
 
 
 def proof(nonce, name):
@@ -104,9 +151,10 @@ def _run_unit(t, kit, variant, timeout):
     if not binary.is_file():
         return Outcome(t, False, f"unit test binary {binary.name} was not built")
     # Check's own per-case timeout fires first and reports the case; ours is the backstop.
-    r = proc.run([str(binary)], timeout + 5, cwd=kit,
-                 env=tree_env(kit, CK_RUN_CASE=t.case, CK_FORK="yes", CK_DEFAULT_TIMEOUT=f"{timeout:g}",
-                              CK_VERBOSITY="normal"))
+    env = dict(CK_RUN_CASE=t.case, CK_FORK="yes", CK_DEFAULT_TIMEOUT=f"{timeout:g}", CK_VERBOSITY="normal")
+    if _sandboxed:
+        env["ASAN_OPTIONS"] = sandbox.ASAN_OPTIONS
+    r = _step([str(binary)], kit, "unit", timeout + 5, env=env)
     if r.timed_out or "Test timeout expired" in r.output:
         return Outcome(t, False, f"timed out after {timeout:g} s", r.output, r.seconds, "timeout")
     if not re.search(r"Checks: [1-9]", r.output):
@@ -176,20 +224,27 @@ def _run_qemu(t, kit, variant, timeout):
         cmd = argv(qemu.net_args(""))  # checks the arch and the words before the tree is touched
     except qemu.ArchError as e:
         return Outcome(t, False, f"cannot run on QEMU: {e}", status="error")
-    env = tree_env(kit)
     fixture = pcap = None
+    writable, readable = [], []
     try:
         if t.net:  # per-run files in the tree's TMPDIR; a pcap from an earlier run must not count
-            fixture = netfix.Fixture(env["TMPDIR"], nonce)
+            fixture = netfix.Fixture(tree_env(kit)["TMPDIR"], nonce)
             pcap = pcap_path(kit, t)
             pcap.parent.mkdir(parents=True, exist_ok=True)
             pcap.unlink(missing_ok=True)
             cmd = argv(qemu.net_args(t.net, fixture.path, pcap, arch=arch))
-        r = proc.run(cmd, timeout, cwd=kit, stdin=t.stdin.encode() if t.stdin else None,
-                     stdin_after=t.stdin_after.encode() if t.stdin_after else None, env=env)
+            if _sandboxed:  # the pcap alone is writable; netserve.py and its Python readable
+                pcap.touch()
+                writable, readable = [pcap], [qemu.NETSERVE, *sandbox.python_dirs()]
+        r = _step(cmd, kit, "qemu", timeout, writable=writable, readable=readable,
+                  own=[fixture.path] if fixture else [],
+                  stdin=t.stdin.encode() if t.stdin else None,
+                  stdin_after=t.stdin_after.encode() if t.stdin_after else None)
     finally:
         if fixture:
             fixture.remove()
+        if pcap and pcap.is_file() and pcap.stat().st_size == 0:
+            pcap.unlink()  # the sandbox's empty file that QEMU never wrote: no pcap, as unsandboxed
     out, kept = r.output, str(pcap or "")
     if r.timed_out:
         return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout", kept)

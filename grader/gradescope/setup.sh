@@ -7,9 +7,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 # qemu-system-arm: runs minivmm; gcc-arm-none-eabi (+ newlib headers): builds minivmm and
 # tinykernel; gcc, make, check, pkg-config: the Check unit tests on the host;
-# python3: the grader (it needs Python >= 3.11 for tomllib); git: git submissions.
+# python3: the grader (it needs Python >= 3.11 for tomllib); git: git submissions;
+# bubblewrap: the sandbox every untrusted step runs in (docs/instructor/sandbox.rst).
 PACKAGES=(qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi check pkg-config
-          gcc make libc6-dev python3 git ca-certificates)
+          gcc make libc6-dev python3 git ca-certificates bubblewrap)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -307,17 +307,27 @@ class Grading(unittest.TestCase):
 
 
 def qemu_children(pid):
-    """The qemu-system-arm processes whose parent is pid."""
-    found = []
+    """The qemu-system-arm processes descended from pid (its children, or its sandboxes')."""
+    parent, name = {}, {}
     for entry in pathlib.Path("/proc").iterdir():
         try:
             status = (entry / "status").read_text()
         except OSError:
             continue
         fields = dict(l.split(":\t", 1) for l in status.splitlines() if ":\t" in l)
-        if fields.get("PPid", "").strip() == str(pid) and fields.get("Name", "").strip().startswith("qemu-system"):
-            found.append(int(entry.name))
-    return found
+        if entry.name.isdigit():
+            parent[int(entry.name)] = int(fields.get("PPid", "0").strip() or 0)
+            name[int(entry.name)] = fields.get("Name", "").strip()
+
+    def descends(q):
+        for _ in range(16):
+            q = parent.get(q, 0)
+            if q == pid:
+                return True
+            if q <= 1:
+                return False
+        return False
+    return [q for q, n in name.items() if n.startswith("qemu-system") and descends(q)]
 
 
 @unittest.skipUnless((ROOT / "solutions").is_dir(), "needs the instructor's repository")

@@ -21,7 +21,7 @@ FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 
 def run_autograder(env, timeout=240):
     clean = {k: v for k, v in os.environ.items()
-             if k not in ("LAB", "CATCHUP", "TIMEOUT_SCALE", "JOBS") and not k.startswith("AUTOGRADER_")}
+             if k not in ("LAB", "CATCHUP", "NO_SANDBOX", "TIMEOUT_SCALE", "JOBS") and not k.startswith("AUTOGRADER_")}
     return subprocess.run(["bash", str(RUN)], env={**clean, **env}, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, cwd="/")
 
@@ -160,6 +160,11 @@ class Arguments(Temp):
         self.assertEqual(a[a.index("--json") + 1], str(self.tmp / "results" / "results.json"))
         self.assertNotIn("--lab", a)
         self.assertNotIn("--reference-for-earlier-labs", a)
+        self.assertNotIn("--no-sandbox", a)
+
+    def test_no_sandbox_from_file_and_environment(self):
+        self.assertIn("--no-sandbox", self.argv({}, [("GRADESCOPE_NO_SANDBOX", "1\n")]))
+        self.assertIn("--no-sandbox", self.argv({"NO_SANDBOX": "1"}))
 
     def test_lab_from_file_and_environment(self):
         a = self.argv({}, [("GRADESCOPE_LAB", " 3\n")])
@@ -188,7 +193,7 @@ class Scripts(Temp):
 
     def test_setup_is_idempotent_when_everything_is_installed(self):
         pkgs = ["qemu-system-arm", "gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "check", "pkg-config",
-                "gcc", "make", "libc6-dev", "python3", "git", "ca-certificates"]
+                "gcc", "make", "libc6-dev", "python3", "git", "ca-certificates", "bubblewrap"]
         if not shutil.which("dpkg-query"):
             self.skipTest("not a Debian system")
         for p in pkgs:
@@ -203,7 +208,7 @@ class Scripts(Temp):
     def test_make_zip(self):
         out = self.tmp / "ag.zip"
         r = subprocess.run(["bash", str(HERE / "make_zip.sh"), "0", str(out)], capture_output=True,
-                           text=True, timeout=120, env={**os.environ, "CATCHUP": ""})
+                           text=True, timeout=120, env={**os.environ, "CATCHUP": "", "NO_SANDBOX": ""})
         self.assertEqual(r.returncode, 0, r.stderr)
         with zipfile.ZipFile(out) as z:
             names = set(z.namelist())
@@ -212,6 +217,7 @@ class Scripts(Temp):
                 self.assertIn(top, names)
             self.assertEqual(z.read("GRADESCOPE_LAB").decode().strip(), "0")
             self.assertNotIn("GRADESCOPE_CATCHUP", names)
+            self.assertNotIn("GRADESCOPE_NO_SANDBOX", names)
             self.assertEqual(z.read("run_autograder"), (HERE / "run_autograder").read_bytes())
             for name in ("setup.sh", "run_autograder"):
                 mode = z.getinfo(name).external_attr >> 16
