@@ -46,7 +46,7 @@ class Test:
     expect_exit: int = 0      # qemu: the status QEMU must end with
     expect: list = dataclasses.field(default_factory=list)   # substrings the output must contain
     #   ({nonce}: the run's nonce; {sha256:NAME}: a net test's fixture file's sum, see grader/netfix.py)
-    proof: bool = True        # qemu: require the nonce-bound "MVTEST <program> PASS" line
+    proof: bool = True        # qemu: require the key-proved "MVTEST <program> PASS" line (proofkey.py)
     depends: list = dataclasses.field(default_factory=list)
     hidden: bool = False
     graded: bool = True

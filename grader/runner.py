@@ -7,7 +7,7 @@ import pathlib
 import re
 import secrets
 
-from . import netfix, proc, qemu, sandbox
+from . import netfix, proc, proofkey, qemu, sandbox
 
 BUILD_TIMEOUT = 600        # a whole tree (no build cache), the pristine cache entry, make linux
 SEEDED_BUILD_TIMEOUT = 60  # a tree started from the cache: the student files and the links
@@ -126,14 +126,6 @@ def prepare(kit, target, timeout=BUILD_TIMEOUT, arch="arm"):
     return _make(kit, [target], timeout, 256 * 1024, f"make {target}", arch, trusted=True)
 
 
-def proof(nonce, name):
-    """FNV-1a-32 of "<nonce>:<name>", as guests/tinykernel/results.c computes it."""
-    h = 2166136261
-    for b in f"{nonce}:{name}".encode():
-        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
-    return f"{h:08x}"
-
-
 def _tail(text, lines=12):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
@@ -169,9 +161,11 @@ def _run_unit(t, kit, variant, timeout):
     return Outcome(t, True, "ok", r.output, r.seconds)
 
 
-def _judge_qemu(t, r, nonce, fixture=None, pcap=None):
+def _judge_qemu(t, r, nonce, fixture=None, pcap=None, key=None):
     """Why a finished QEMU run does not pass, or None if it does. expect and expect_pcap
-    strings have their placeholders ({nonce}, a network fixture's {sha256:NAME}) replaced."""
+    strings have their placeholders ({nonce}, a network fixture's {sha256:NAME}) replaced.
+    A test with proof needs PASS lines proved with key, the run's proof key (grader/proofkey.py;
+    None: no line counts)."""
     if r.status != t.expect_exit:
         note = EXIT_NOTES.get(r.status, "")
         return f"exit status {r.status}, expected {t.expect_exit}" + (f" ({note})" if note else "")
@@ -193,8 +187,8 @@ def _judge_qemu(t, r, nonce, fixture=None, pcap=None):
     passes = re.findall(rf"^MVTEST {name} PASS (\S+)$", r.output, re.M)
     if not passes:
         return "no result line from the guest"
-    if any(p != proof(nonce, t.program) for p in passes):
-        return "result line not bound to this run's nonce (printed by something other than the guest?)"
+    if key is None or not all(proofkey.valid(key, t.program, p) for p in passes):
+        return "result line not proved with this run's key (printed by something other than the guest?)"
     return None
 
 
@@ -211,9 +205,19 @@ def pcap_path(kit, t):
     return pathlib.Path(kit).resolve() / "build" / "test-logs" / f"{lab}-{t.name}.pcap"
 
 
+GUEST = "build/guest/tinykernel.elf"
+
+
+def keyed(t):
+    """Whether test t boots a copy of tinykernel with a per-run proof key (grader/proofkey.py):
+    a test that requires the guest's proved PASS line; not one with a guest of its own."""
+    return t.proof and not t.guest
+
+
 def _run_qemu(t, kit, variant, timeout):
     vmm = kit / "build" / variant / "minivmm.elf"
-    guest = t.guest or "build/guest/tinykernel.elf"
+    guest = t.guest or GUEST
+    # a per-run value the guest and minivmm both see (test data, network fixtures): no proof
     nonce = secrets.token_hex(4)
     args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
     arch = test_arch(t)
@@ -224,6 +228,20 @@ def _run_qemu(t, kit, variant, timeout):
         cmd = argv(qemu.net_args(""))  # checks the arch and the words before the tree is touched
     except qemu.ArchError as e:
         return Outcome(t, False, f"cannot run on QEMU: {e}", status="error")
+    with contextlib.ExitStack() as stack:
+        key = None
+        if keyed(t):  # the trusted step: this run's image, its key written in; gone after the run
+            try:
+                guest, key = stack.enter_context(proofkey.keyed_guest(guest, kit))
+            except (OSError, proofkey.ProofKeyError) as e:
+                return Outcome(t, False, f"cannot give the guest image its proof key: {e}", status="error")
+            cmd = argv(qemu.net_args(""))
+        return _run_qemu_keyed(t, kit, timeout, nonce, arch, argv, cmd, guest if key else None, key)
+
+
+def _run_qemu_keyed(t, kit, timeout, nonce, arch, argv, cmd, image, key):
+    """The rest of _run_qemu: the run of cmd (argv(net) for a network), image the run's keyed
+    copy of the guest (None: none), key its proof key."""
     fixture = pcap = None
     writable, readable = [], []
     try:
@@ -237,7 +255,7 @@ def _run_qemu(t, kit, variant, timeout):
                 pcap.touch()
                 writable, readable = [pcap], [qemu.NETSERVE, *sandbox.python_dirs()]
         r = _step(cmd, kit, "qemu", timeout, writable=writable, readable=readable,
-                  own=[fixture.path] if fixture else [],
+                  own=([fixture.path] if fixture else []) + ([kit / image] if image else []),
                   stdin=t.stdin.encode() if t.stdin else None,
                   stdin_after=t.stdin_after.encode() if t.stdin_after else None)
     finally:
@@ -249,7 +267,7 @@ def _run_qemu(t, kit, variant, timeout):
     if r.timed_out:
         return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout", kept)
     r = dataclasses.replace(r, status=qemu.exit_status(arch, r.status))  # minivmm's status
-    why = _judge_qemu(t, r, nonce, fixture, pcap)
+    why = _judge_qemu(t, r, nonce, fixture, pcap, key)
     return Outcome(t, why is None, why or "ok", out, r.seconds, pcap=kept)
 
 

@@ -303,7 +303,7 @@ _RULES = [
     (re.compile(r"\b\d+ s\b"), "<n> s"),
     # the grader's per-run nonce and the proofs bound to it
     (re.compile(r"\bnonce=[0-9a-f]+"), "nonce=<nonce>"),
-    (re.compile(r"\b(MVTEST \S+ PASS) [0-9a-f]{8}\b"), r"\1 <proof>"),
+    (re.compile(r"\b(MVTEST \S+ PASS) [0-9a-f]{8,64}\b"), r"\1 <proof>"),
     # the order of the grader's progress lines is the order the tests finished in
     (re.compile(r"^\s*\[\d+/(\d+)\]"), r"[<k>/\1]"),
 ]

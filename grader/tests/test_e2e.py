@@ -264,7 +264,7 @@ class EndToEnd(unittest.TestCase):
         self.assertGraded("forges-output", 1, ["lab0/unit-exitcount", "lab0/unit-badclass"])
         for name in ("lab0/lab0-exitcount", "lab0/lab0-badclass"):
             out = self.output("forges-output", name)
-            self.assertIn("not bound to this run's nonce", out.splitlines()[0])
+            self.assertIn("not proved with this run's key", out.splitlines()[0])
             self.assertIn("PASS 0123abcd", out, "the forged line was seen and refused")
         self.assertEqual(sum(t["score"] for t in r.results["tests"] if "/lab0-" in t["name"]), 0)
 

@@ -1,4 +1,5 @@
-"""Tests of grader/runner.py and grader/proc.py: result proofs, judging QEMU runs, timeouts, output caps, dependencies."""
+"""Tests of grader/runner.py and grader/proc.py: judging QEMU runs and their result proofs, timeouts, output caps,
+dependencies. The proof keys themselves: test_proofkey.py."""
 import functools
 import os
 import pathlib
@@ -8,12 +9,12 @@ import threading
 import time
 import unittest
 
-from grader import manifest, proc, runner
+from grader import manifest, proc, proofkey, runner
 from grader.proc import Result
 
 
 def fnv1a32(data: bytes) -> int:
-    """FNV-1a, 32 bits, written independently of runner.proof (offset basis and prime from the spec)."""
+    """FNV-1a, 32 bits: the proofs of the grader before proof keys (a forger's guess)."""
     return functools.reduce(lambda h, b: ((h ^ b) * 0x01000193) % (1 << 32), data, 0x811C9DC5)
 
 
@@ -37,38 +38,16 @@ def gone(pid, wait=2.0):
         time.sleep(0.05)
 
 
-class Proof(unittest.TestCase):
-    def test_reference_vectors_of_the_helper(self):
-        # Published FNV-1a-32 test vectors: the helper itself is right.
-        self.assertEqual(fnv1a32(b""), 0x811C9DC5)
-        self.assertEqual(fnv1a32(b"a"), 0xE40C292C)
-        self.assertEqual(fnv1a32(b"foobar"), 0xBF9CF968)
-
-    def test_known_vector(self):
-        self.assertEqual(runner.proof("abc", "def"), f"{fnv1a32(b'abc:def'):08x}")
-        # the same value from a C build of the guest's loop (results.c: fnv1a) over "abc:def"
-        self.assertEqual(runner.proof("abc", "def"), "d5aa82f2")
-
-    def test_format(self):
-        for nonce, name in (("", ""), ("0", "x"), ("deadbeef", "lab0-exitcount"), ("7", "a" * 100)):
-            p = runner.proof(nonce, name)
-            self.assertRegex(p, r"^[0-9a-f]{8}$")
-            self.assertEqual(int(p, 16), fnv1a32(f"{nonce}:{name}".encode()))
-
-    def test_depends_on_nonce_and_name(self):
-        self.assertNotEqual(runner.proof("1", "lab0-exitcount"), runner.proof("2", "lab0-exitcount"))
-        self.assertNotEqual(runner.proof("1", "lab0-exitcount"), runner.proof("1", "lab0-badclass"))
-
-
 class JudgeQemu(unittest.TestCase):
     NONCE = "1a2b3c4d"
+    KEY = bytes(range(32))
 
-    def judge(self, output, status=0, t=None):
+    def judge(self, output, status=0, t=None, key=KEY):
         t = t or qemu_test()
-        return runner._judge_qemu(t, Result(status, output, 0, 0.5), self.NONCE)
+        return runner._judge_qemu(t, Result(status, output, 0, 0.5), self.NONCE, key=key)
 
-    def good(self, name="lab0-exitcount"):
-        return f"MVTEST {name} PASS {runner.proof(self.NONCE, name)}"
+    def good(self, name="lab0-exitcount", key=KEY):
+        return f"MVTEST {name} PASS {proofkey.proof(key, name)}"
 
     def test_correct_proof_passes(self):
         self.assertIsNone(self.judge(f"booting\n{self.good()}\nexits: 12\n"))
@@ -113,18 +92,26 @@ class JudgeQemu(unittest.TestCase):
         self.assertEqual(self.judge("echo " + self.good() + "\n"), "no result line from the guest")
 
     def test_forged_pass(self):
-        why = self.judge("MVTEST lab0-exitcount PASS 0123abcd\n")
-        self.assertIn("not bound to this run's nonce", why)
+        why = self.judge("MVTEST lab0-exitcount PASS 0123abcd0123abcd\n")
+        self.assertIn("not proved with this run's key", why)
+
+    def test_old_nonce_proof(self):
+        # FNV-1a of "<nonce>:<name>", all a VMM needed before: the nonce is on its command line
+        old = f"{fnv1a32(f'{self.NONCE}:lab0-exitcount'.encode()):08x}"
+        self.assertIn("not proved with this run's key", self.judge(f"MVTEST lab0-exitcount PASS {old}\n"))
 
     def test_replayed_pass_of_another_run(self):
-        old = runner.proof("99999999", "lab0-exitcount")
-        self.assertIn("not bound to this run's nonce", self.judge(f"MVTEST lab0-exitcount PASS {old}\n"))
+        old = self.good(key=bytes(32))
+        self.assertIn("not proved with this run's key", self.judge(old + "\n"))
+
+    def test_no_key_no_pass(self):
+        self.assertIn("not proved with this run's key", self.judge(self.good() + "\n", key=None))
 
     def test_mix_of_correct_and_forged(self):
-        for out in (f"MVTEST lab0-exitcount PASS 0123abcd\n{self.good()}\n",
-                    f"{self.good()}\nMVTEST lab0-exitcount PASS 0123abcd\n"):
+        for out in (f"MVTEST lab0-exitcount PASS 0123abcd0123abcd\n{self.good()}\n",
+                    f"{self.good()}\nMVTEST lab0-exitcount PASS 0123abcd0123abcd\n"):
             with self.subTest(out=out):
-                self.assertIn("not bound to this run's nonce", self.judge(out))
+                self.assertIn("not proved with this run's key", self.judge(out))
 
     def test_no_proof_needed(self):
         t = qemu_test(proof=False, expect=["hello"])

@@ -57,6 +57,7 @@ class Normalise(unittest.TestCase):
         self.assertEqual(n("0    unit-exitcount  fail  0/2     0.03s  why"), n("0 unit-exitcount fail 0/2 12.50s why"))
         self.assertEqual(n("qemu: stopped after the 60 s timeout"), n("qemu: stopped after the 2 s timeout"))
         self.assertEqual(n("MVTEST lab0-exitcount PASS b0db2d8a"), n("MVTEST lab0-exitcount PASS 12345678"))
+        self.assertEqual(n("MVTEST lab0-exitcount PASS b0db2d8afda379b9"), n("MVTEST lab0-exitcount PASS 0123456789abcdef"))
         self.assertEqual(n("run=x nonce=0badf00d"), "run=x nonce=<nonce>")
         self.assertEqual(n("grader: building lab0-setup in /tmp/mvgrade-uif0k0gu/kit"),
                          "grader: building lab0-setup in <kit>")

@@ -39,7 +39,7 @@ void uart_putc(char c);
 /* The next received character, or -1 after polls polls of FR found none. */
 int uart_getc(unsigned polls);
 
-/* Test results. A result line is bound to the run's nonce (see results.c). */
+/* Test results. A PASS line carries a proof keyed by the run's image (see results.c). */
 void test_pass(const char *name);
 void test_fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint32_t nonce_value(void);
