@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 
-from . import cache, manifest, report, runner, sandbox, tree
+from . import cache, manifest, objcheck, report, runner, sandbox, tree
 
 
 @dataclasses.dataclass
@@ -155,6 +155,9 @@ def _build(kit, plan, jobs):
         ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
         if not ok:
             return False, log + log2, failed
+    ok, log = _inspect(kit, plan, jobs, timeout, log, failed)
+    if not ok:
+        return False, log, failed
     files = [f for lab in plan.all_labs for f in lab.student_files]
     for line in tree.foreign_includes(kit, files):
         f = line.split(":", 1)[0]
@@ -162,6 +165,24 @@ def _build(kit, plan, jobs):
         failed.setdefault(lab.name, f"{line.split(': ', 1)[0]} reads {line.split(': ', 1)[1]}, "
                                     "outside minivmm/")
     return True, log, failed
+
+
+def _inspect(kit, plan, jobs, timeout, log, failed):
+    """Inspect the objects of the student files laid over the tree (grader/objcheck.py), before
+    anything runs: one that breaks a rule fails its lab's build like a compile error (failed
+    gets the message) and is replaced by its skeleton, and the tree is built again, so that no
+    other lab's test runs its code. Returns (ok, log)."""
+    lab_of = {f: lab for lab in plan.all_labs for f in lab.student_files}
+    files = [f for f in plan.overlay if f in lab_of and lab_of[f].arch == plan.arch]
+    every = [f for f in lab_of if lab_of[f].arch == plan.arch]
+    bad = objcheck.inspect(kit, files, every, lambda f: lab_of[f].number, arch=plan.arch)
+    if not bad:
+        return True, log
+    for f, why in bad.items():
+        (kit / f).write_bytes(tree.skeleton(f))
+        failed.setdefault(lab_of[f].name, why)
+    ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
+    return ok, log + log2
 
 
 # make's own lines around a failure ("make[1]: Entering ...", "make: *** [Makefile:9: x] Error 1"):

@@ -15,7 +15,7 @@ import tempfile
 import unittest
 from unittest import mock
 
-from grader import grade, manifest, proc, qemu, runner, sandbox, tree
+from grader import grade, manifest, objcheck, proc, qemu, runner, sandbox, tree
 
 ROOT = manifest.ROOT
 CAN_SANDBOX = sandbox.problem() is None
@@ -490,7 +490,10 @@ class HostileSubmission(unittest.TestCase):
             def remove_tree(kit):  # the tree's Makefile, before the tree goes
                 makefiles.append((pathlib.Path(kit) / "Makefile").read_text())
                 real_remove(kit)
+            # The object inspection (objcheck.py) would refuse the constructor before anything
+            # runs; switched off here, so that this test shows what the sandbox alone contains.
             with mock.patch.object(tree, "remove_tree", remove_tree), \
+                    mock.patch.object(objcheck, "inspect", return_value={}), \
                     contextlib.redirect_stderr(io.StringIO()):
                 g = grade.grade("0", submission=str(folder), jobs=2)
             try:
