@@ -104,6 +104,17 @@ def integration(ph, jobs):
         ph.record(f"integration {o.test.name}", o.passed, "" if o.passed else o.reason)
     wrong_mode(ph, jobs)
     device_tree(ph, jobs)
+    snapshot_determinism(ph, jobs)
+
+
+def snapshot_determinism(ph, jobs):
+    """A guest restored from a snapshot file at exit N prints what an uninterrupted run prints
+    after it, byte for byte under -icount (minivmm/tests/snapdet.py; issue 15)."""
+    if HANDOUT:  # its programs need labs 3-5
+        return
+    r = proc.run([sys.executable, "minivmm/tests/snapdet.py", "--vmm", "build/sol/minivmm.elf"], 300, cwd=ROOT)
+    ph.record("integration snapshot determinism (snapdet.py)", r.status == 0,
+              "" if r.status == 0 else runner._tail(r.output, 10))
 
 
 def wrong_mode(ph, jobs):

@@ -69,23 +69,35 @@ static int opt_mem(struct vmm_options *o, const char *v)
     return 0;
 }
 
-/* A positive decimal number below 2^32. */
-static int opt_snapshot_test(struct vmm_options *o, const char *v)
+/* An exit number: a positive decimal number below 2^32; 0 if v is none. */
+static uint64_t exit_number(const char *v)
 {
     uint64_t n = 0;
     if (!*v)
-        return -1;
+        return 0;
     for (; *v; v++) {
         if (*v < '0' || *v > '9')
-            return -1;
+            return 0;
         n = n * 10 + (uint64_t)(*v - '0');
         if (n > UINT32_MAX)
-            return -1;
+            return 0;
     }
-    if (!n)
-        return -1;
-    o->snapshot_test_at = n;
-    return 0;
+    return n;
+}
+
+static int opt_snapshot_test(struct vmm_options *o, const char *v)
+{
+    o->snapshot_test_at = exit_number(v);
+    return o->snapshot_test_at ? 0 : -1;
+}
+
+/* An exit number, or "guest": no exit of its own, only when the guest asks (MV_HC_TEST_SNAPSHOT). */
+static int opt_snapshot_at(struct vmm_options *o, const char *v)
+{
+    bool guest = !strcmp(v, "guest");
+    o->snapshot_at = guest ? 0 : exit_number(v);
+    o->snapshot_when = guest || o->snapshot_at;
+    return o->snapshot_when ? 0 : -1;
 }
 
 /* Why an apply function refused a value, when the option's "expected ..."
@@ -165,6 +177,14 @@ static int opt_dtb_out(struct vmm_options *o, const char *v)
 {
     return set_path(o->dtb_out, v);
 }
+static int opt_snapshot(struct vmm_options *o, const char *v)
+{
+    return set_path(o->snapshot, v);
+}
+static int opt_restore(struct vmm_options *o, const char *v)
+{
+    return set_path(o->restore, v);
+}
 
 static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
@@ -180,6 +200,14 @@ static const struct option options[] = {
      opt_dtb_out},
     {"snapshot-test", "<exit>", "at that exit, save the VM, reset it, restore it and check (a self-test)",
      opt_snapshot_test},
+    {"snapshot", "<path>",
+     "write a snapshot file of the whole VM (guest RAM too) here, at snapshot-at=", opt_snapshot},
+    {"snapshot-at", "<exit>|guest",
+     "when: once that exit is handled, or each time the guest asks (hypercall); the guest goes on",
+     opt_snapshot_at},
+    {"restore", "<path>",
+     "start from this snapshot file: the guest image (optional) is read for a guest reset, not loaded",
+     opt_restore},
     {"net", "auto|virtio|none",
      "the guest NIC's host side: QEMU's virtio-net-device if any (default), required (virtio), or no link",
      opt_net},
@@ -191,6 +219,7 @@ static const struct option options[] = {
 void cmdline_usage(void)
 {
     printk("usage: minivmm [option=value ...] guest.elf [guest boot arguments ...]\n"
+           "       minivmm [option=value ...] restore=<path> [guest.elf [guest boot arguments ...]]\n"
            "options:\n");
     char opt[40];
     for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
@@ -270,6 +299,21 @@ static int copy_guest_args(const char *p, struct vmm_options *o, char *err, size
     return 0;
 }
 
+/* Options that only make sense together; restore= stands in for the guest image. */
+static int check_together(const struct vmm_options *o, bool have_guest, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (*o->snapshot && !o->snapshot_when)
+        why = "snapshot= needs snapshot-at=<exit>|guest: when to write the file";
+    else if (o->snapshot_when && !*o->snapshot)
+        why = "snapshot-at= needs snapshot=<path>: the host file to write";
+    else if (!have_guest && !*o->restore)
+        why = "no guest image given (usage: minivmm [option=value ...] guest.elf)";
+    if (why)
+        mv_snprintf(err, errlen, "%s", why);
+    return why ? -1 : 0;
+}
+
 int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t errlen)
 {
     *o = (struct vmm_options){.stats = true,
@@ -294,11 +338,12 @@ int cmdline_parse(const char *line, struct vmm_options *o, char *err, size_t err
         }
         if (!strchr(word, '=')) { /* the first word that is not an option: the guest */
             memcpy(o->guest, word, strlen(word) + 1);
+            if (check_together(o, true, err, errlen))
+                return -1;
             return copy_guest_args(p, o, err, errlen);
         }
         if (apply_option(o, word, err, errlen))
             return -1;
     }
-    mv_snprintf(err, errlen, "no guest image given (usage: minivmm [option=value ...] guest.elf)");
-    return -1;
+    return check_together(o, false, err, errlen);
 }

@@ -1,4 +1,4 @@
-/* vmm_main: parse the command line, load the guest, build its boot information and run it. */
+/* vmm_main: parse the command line, load the guest (or restore a snapshot), build its boot information and run it. */
 #include <minivmm/alloc.h>
 #include <minivmm/arch.h>
 #include <minivmm/cmdline.h>
@@ -9,6 +9,7 @@
 #include <minivmm/hostfs.h>
 #include <minivmm/netdev.h>
 #include <minivmm/panic.h>
+#include <minivmm/snapshot_file.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
 
@@ -67,6 +68,40 @@ static void load_guest(struct vm *vm, const struct vmm_options *o)
     }
 }
 
+/* restore=: the image (if given) is read and kept for a guest reset, never
+ * loaded: guest RAM and every register come from the snapshot. The vCPU is
+ * set up as at a boot first (its host registers, stage 2 on), then restored. */
+static void restore_guest(struct vm *vm, const struct vmm_options *o)
+{
+    uint8_t *img;
+    char err[256];
+    if (*o->initrd)
+        vm->initrd = read_extra("initramfs", o->initrd, &vm->initrd_len);
+    if (*o->dtb)
+        vm->user_dtb = read_extra("device tree", o->dtb, &vm->user_dtb_len);
+    if (*o->guest && hostfs_read_file(o->guest, &img, &vm->image_len, err, sizeof(err))) {
+        printk("minivmm: cannot read guest '%s': %s\n", o->guest, err);
+        host_exit(MV_EXIT_BADGUEST);
+    }
+    vm->image = *o->guest ? img : NULL;
+    vm->vcpu.vm = vm;
+    arch_vcpu_init(&vm->vcpu, vm->ram_ipa, 0);
+    vm_snapshot_load(vm, o->restore);
+}
+
+/* snapshot= and snapshot-at=: where and when the run loop writes the file. */
+static void plan_snapshot(struct vm *vm, const struct vmm_options *o)
+{
+    if (!*o->snapshot)
+        return;
+    vm->snapshot_path = o->snapshot;
+    vm->snapshot_at = o->snapshot_at;
+    vm->watch = true;
+    if (vm->snapshot_at && vm->snapshot_at <= vm->vcpu.stats.total)
+        printk("minivmm: snapshot-at=%llu: the restored guest is past that exit (%llu): no snapshot then\n",
+               (unsigned long long)vm->snapshot_at, (unsigned long long)vm->vcpu.stats.total);
+}
+
 /* The board's devices that the labs done so far allow (lab 3 onwards). */
 static void create_devices(struct vm *vm)
 {
@@ -105,6 +140,16 @@ static void write_dtb(struct vm *vm, const char *path)
     printk("minivmm: device tree (%u bytes) written to '%s'\n", size, path);
 }
 
+static void say_booting(const struct vm *vm, const struct vmm_options *o)
+{
+    if (vm->user_dtb && !vm->bootargs[0]) /* the tree's own /chosen/bootargs stand */
+        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs from dtb=\n", o->guest, vm->entry,
+               o->mem_mib, vm->ram_ipa);
+    else
+        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", o->guest, vm->entry,
+               o->mem_mib, vm->ram_ipa, vm->bootargs);
+}
+
 void vmm_main(void)
 {
     struct vmm_options opt;
@@ -126,15 +171,15 @@ void vmm_main(void)
     start_network(vm, &opt);
     create_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
-    load_guest(vm, &opt);
+    if (*opt.restore)
+        restore_guest(vm, &opt);
+    else
+        load_guest(vm, &opt);
+    plan_snapshot(vm, &opt);
     if (*opt.dtb_out)
         write_dtb(vm, opt.dtb_out);
-    if (vm->user_dtb && !vm->bootargs[0]) /* the tree's own /chosen/bootargs stand */
-        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs from dtb=\n", opt.guest,
-               vm->entry, opt.mem_mib, vm->ram_ipa);
-    else
-        printk("minivmm: guest '%s': entry %#x, %u MiB RAM at %#x, bootargs \"%s\"\n", opt.guest, vm->entry,
-               opt.mem_mib, vm->ram_ipa, vm->bootargs);
+    if (!*opt.restore) /* a restore has said what it restored */
+        say_booting(vm, &opt);
     current_vm = vm;
     vcpu_run(&vm->vcpu);
 }

@@ -3,12 +3,13 @@
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <minivmm/panic.h>
+#include <minivmm/snapshot_file.h>
 #include <minivmm/vm.h>
 #include <minivmm/vm_snapshot.h>
 
 /* What vm->watch turns on: the exit trace before a handler runs, the
- * snapshot self-test after it. Out of line, so that the loop stays short
- * for the exits nobody watches. */
+ * snapshot self-test and the snapshot file after it. Out of line, so that
+ * the loop stays short for the exits nobody watches. */
 static void __attribute__((noinline)) watch_before(const struct vcpu *v, uint32_t cls)
 {
     if (trace_exits)
@@ -19,6 +20,8 @@ static void __attribute__((noinline)) watch_after(struct vm *vm)
 {
     if (vm->vcpu.stats.total == vm->snapshot_test_at)
         vm_snapshot_selftest(vm);
+    if (vm->snapshot_requested || (vm->snapshot_at && vm->vcpu.stats.total == vm->snapshot_at))
+        vm_snapshot_write(vm);
 }
 
 void vcpu_run(struct vcpu *v)

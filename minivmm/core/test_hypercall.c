@@ -35,12 +35,23 @@ static uint32_t hc_test_mmio_stat(struct vcpu *v)
     return value;
 }
 
+/* The run loop takes the snapshot once this exit is done: the guest's r0 is
+ * already 0 then, in the file as in the run that goes on. */
+static uint32_t hc_test_snapshot(struct vcpu *v)
+{
+    if (!v->vm->snapshot_path)
+        return (uint32_t)MV_HC_EINVAL;
+    v->vm->snapshot_requested = true;
+    return MV_HC_OK;
+}
+
 /* Indexed by function number - MV_HC_TEST_FIRST. */
 static const hc_fn test_hypercalls[] = {
     [MV_HC_TEST_INJECT - MV_HC_TEST_FIRST] = hc_test_inject,
     [MV_HC_TEST_TRANSLATE - MV_HC_TEST_FIRST] = hc_test_translate,
     [MV_HC_TEST_READ_PA - MV_HC_TEST_FIRST] = hc_test_read_pa,
     [MV_HC_TEST_MMIO_STAT - MV_HC_TEST_FIRST] = hc_test_mmio_stat,
+    [MV_HC_TEST_SNAPSHOT - MV_HC_TEST_FIRST] = hc_test_snapshot,
 };
 _Static_assert(ARRAY_SIZE(test_hypercalls) == MV_HC_COUNT - (MV_HC_TEST_FIRST - MV_HC_BASE),
                "every test hypercall has an entry");

@@ -40,6 +40,10 @@ int vm_boot(struct vm *vm, char *err, size_t errlen)
         .ctx = vm,
     };
     arch_vmm_range(&t.vmm_start, &t.vmm_end);
+    if (!vm->image) { /* restore= without the guest's file: a reset has nothing to boot */
+        mv_snprintf(err, errlen, "no guest image (minivmm started from a snapshot without one)");
+        return -1;
+    }
     /* A Linux zImage, or an ELF executable (tinykernel). */
     if (zimage_detect(vm->image, vm->image_len)) {
         if (zimage_load(vm->image, vm->image_len, &t, &vm->entry, err, errlen))

@@ -25,8 +25,12 @@
 #define MV_HC_TEST_READ_PA (MV_HC_BASE + 0x07)
 /* r1 = MV_MMIO_STAT_*; returns that lab 3 counter's low 32 bits, or EINVAL (lab 3) */
 #define MV_HC_TEST_MMIO_STAT (MV_HC_BASE + 0x08)
-#define MV_HC_COUNT          9                 /* number of minivmm hypercalls defined so far */
-#define MV_HC_TEST_FIRST     MV_HC_TEST_INJECT /* from here on: test hypercalls (their own table) */
+/* Write the snapshot= file after this exit (snapshot-at= names when else);
+ * returns 0 (before the file is written: a restored guest sees 0 too), or
+ * EINVAL if minivmm was given no snapshot= */
+#define MV_HC_TEST_SNAPSHOT (MV_HC_BASE + 0x09)
+#define MV_HC_COUNT         10                /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_FIRST    MV_HC_TEST_INJECT /* from here on: test hypercalls (their own table) */
 
 /* Kinds for MV_HC_TEST_INJECT. */
 #define MV_FAULT_UNDEF 0

@@ -60,7 +60,10 @@ struct vm {
     unsigned ndevices;
     struct console_sink console;
     uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
-    bool watch;                /* the run loop traces exits or waits for snapshot_test_at (core/run.c) */
+    uint64_t snapshot_at;      /* snapshot-at=<exit>: write the snapshot file at that exit (0: never) */
+    const char *snapshot_path; /* snapshot=<path>: the host file snapshots go to, or NULL */
+    bool snapshot_requested;   /* the guest asked for one (MV_HC_TEST_SNAPSHOT): taken after this exit */
+    bool watch;                /* the run loop traces exits or waits for a snapshot above (core/run.c) */
     struct vcpu vcpu;          /* one vCPU until SMP guests exist */
     struct arch_vm arch;       /* stage-2 tables and the like (arch/<arch>/) */
 };

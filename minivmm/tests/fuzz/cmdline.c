@@ -12,7 +12,7 @@
  * options: what the parser keeps is what it understood. */
 static void reparse(const struct vmm_options *o)
 {
-    static char line[4 * CMDLINE_PATH_MAX + CMDLINE_ARGS_MAX + 256];
+    static char line[6 * CMDLINE_PATH_MAX + CMDLINE_ARGS_MAX + 256];
     struct vmm_options again;
     char err[256];
     int n = snprintf(line, sizeof(line), "minivmm trace=%s stats=%s mem=%u dcache=%s idregs=%s",
@@ -27,6 +27,13 @@ static void reparse(const struct vmm_options *o)
     if (o->snapshot_test_at)
         n += snprintf(line + n, sizeof(line) - (size_t)n, " snapshot-test=%llu",
                       (unsigned long long)o->snapshot_test_at);
+    if (o->snapshot[0] && o->snapshot_at)
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " snapshot=%s snapshot-at=%llu", o->snapshot,
+                      (unsigned long long)o->snapshot_at);
+    else if (o->snapshot[0])
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " snapshot=%s snapshot-at=guest", o->snapshot);
+    if (o->restore[0])
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " restore=%s", o->restore);
     snprintf(line + n, sizeof(line) - (size_t)n, " %s %s", o->guest, o->guest_args);
     FUZZ_CHECK(cmdline_parse(line, &again, err, sizeof(err)) == 0, "'%s' is refused: %s", line, err);
     FUZZ_CHECK(again.trace_exits == o->trace_exits && again.stats == o->stats &&
@@ -34,7 +41,9 @@ static void reparse(const struct vmm_options *o)
                    again.help == o->help && again.mem_mib == o->mem_mib &&
                    again.snapshot_test_at == o->snapshot_test_at && !strcmp(again.guest, o->guest) &&
                    !strcmp(again.initrd, o->initrd) && !strcmp(again.dtb, o->dtb) &&
-                   !strcmp(again.dtb_out, o->dtb_out) && !strcmp(again.guest_args, o->guest_args),
+                   !strcmp(again.dtb_out, o->dtb_out) && !strcmp(again.guest_args, o->guest_args) &&
+                   !strcmp(again.snapshot, o->snapshot) && again.snapshot_at == o->snapshot_at &&
+                   again.snapshot_when == o->snapshot_when && !strcmp(again.restore, o->restore),
                "'%s' parses to other options", line);
 }
 
@@ -59,7 +68,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK_STR(o.dtb);
         CHECK_STR(o.dtb_out);
         CHECK_STR(o.guest_args);
-        FUZZ_CHECK(o.guest[0] && !strpbrk(o.guest, " \t"), "guest image '%s'", o.guest);
+        CHECK_STR(o.snapshot);
+        CHECK_STR(o.restore);
+        /* restore= alone stands in for the guest; snapshot= comes with snapshot-at=. */
+        FUZZ_CHECK((o.guest[0] || (o.restore[0] && !o.guest_args[0])) && !strpbrk(o.guest, " \t"),
+                   "guest image '%s' (restore '%s', arguments '%s')", o.guest, o.restore, o.guest_args);
+        FUZZ_CHECK(!o.snapshot[0] == !o.snapshot_when, "snapshot '%s' without snapshot-at, or the reverse",
+                   o.snapshot);
         FUZZ_CHECK(o.mem_mib >= 1 && o.mem_mib <= GUEST_RAM_MAX_MIB, "mem=%u", o.mem_mib);
         reparse(&o);
     }

@@ -6,8 +6,9 @@ Each seed is a small valid input (and a few near misses) that gets a target
 past its first checks: command lines, ELF and zImage files, device trees,
 programs for the device targets in their input format (see the comment above
 each target's LLVMFuzzerTestOneInput; keep the encoders below in step), and
-snapshots, which build/fuzz/snapshot writes itself with minivmm's own code
-(FUZZ_WRITE_SEEDS=<folder>; build it first: make fuzz-bins FUZZ_TARGETS=snapshot).
+snapshots and snapshot files, which build/fuzz/snapshot and build/fuzz/snapfile
+write themselves with minivmm's own code (FUZZ_WRITE_SEEDS=<folder>; build them
+first: make fuzz-bins FUZZ_TARGETS="snapshot snapfile").
 The corpora are checked in; run this again when an input format changes.
 """
 import argparse
@@ -38,8 +39,9 @@ def cmdline():
     lines = {
         "demo": "minivmm build/guest/tinykernel.elf run=demo",
         "every-option": "minivmm trace=exits stats=off mem=32 dcache=off idregs=native initrd=build/linux/i.cpio "
-                        "dtb=build/guest.dtb dtb-out=build/out.dtb snapshot-test=1000 build/linux/zImage "
-                        "console=ttyAMA0 earlycon",
+                        "dtb=build/guest.dtb dtb-out=build/out.dtb snapshot-test=1000 snapshot=/tmp/s.snap "
+                        "snapshot-at=5000 build/linux/zImage console=ttyAMA0 earlycon",
+        "restore": "minivmm mem=128 restore=/tmp/s.snap snapshot=/tmp/t.snap snapshot-at=guest",
         "help": "minivmm help",
         "unknown": "minivmm colour=blue guest.elf",
         "bad-value": "minivmm mem=129 guest.elf",
@@ -313,14 +315,27 @@ def decode():
     write("decode", "calls", prog)
 
 
-def snapshots():
-    binary = ROOT / "build/fuzz/snapshot"
+def written_by_target(target):
+    """Seeds the target writes itself with minivmm's own code (FUZZ_WRITE_SEEDS=<folder>)."""
+    binary = ROOT / "build/fuzz" / target
     if not binary.is_file():
-        sys.exit(f"seeds: {binary.relative_to(ROOT)} is missing: make fuzz-bins FUZZ_TARGETS=snapshot")
-    folder = CORPUS / "snapshot"
+        sys.exit(f"seeds: {binary.relative_to(ROOT)} is missing: make fuzz-bins FUZZ_TARGETS={target}")
+    folder = CORPUS / target
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run([str(binary)], env={**os.environ, "FUZZ_WRITE_SEEDS": str(folder)}, check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def snapshots():
+    written_by_target("snapshot")
+
+
+# ---- snapfile: a flags byte (1: make the checksums right first), then a snapshot file
+# of the target's VM; build/fuzz/snapfile writes them (a fresh VM, a busy one, that one
+# with the flag).
+
+def snapfiles():
+    written_by_target("snapfile")
 
 
 # ---- pci: operations (which, width index, address bytes, value); see pci.c.
@@ -443,7 +458,8 @@ def virtio_net():
 
 
 WRITERS = {"cmdline": cmdline, "elf": elves, "zimage": zimages, "fdt": fdts, "pl011": pl011, "gicd": gicd,
-           "decode": decode, "pci": pci, "ne2000": ne2000, "virtio_net": virtio_net, "snapshot": snapshots}
+           "decode": decode, "pci": pci, "ne2000": ne2000, "virtio_net": virtio_net, "snapshot": snapshots,
+           "snapfile": snapfiles}
 
 
 def main(argv=None):

@@ -14,6 +14,7 @@ Suite *alloc_suite(void);
 Suite *mmio_suite(void);
 Suite *cache_sw_suite(void);
 Suite *snapshot_suite(void);
+Suite *snapshot_file_suite(void);
 Suite *bus_suite(void);
 Suite *devices_suite(void);
 Suite *netdev_suite(void);

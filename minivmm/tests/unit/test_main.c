@@ -15,6 +15,7 @@ int main(void)
     srunner_add_suite(sr, mmio_suite());
     srunner_add_suite(sr, cache_sw_suite());
     srunner_add_suite(sr, snapshot_suite());
+    srunner_add_suite(sr, snapshot_file_suite());
     srunner_add_suite(sr, bus_suite());
     srunner_add_suite(sr, devices_suite());
     srunner_add_suite(sr, netdev_suite());
