@@ -135,7 +135,7 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/tests/unit/host_stubs.c minivmm/tests/unit/regfile.c minivmm/tests/unit/fake_virtio.c
 HOST_SRCS := $(sort $(HOST_SRCS))
 HOSTLINK  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE
-HOSTFLAGS := $(HOSTLINK) -MMD -MP
+HOSTFLAGS := $(HOSTLINK) -MD -MP
 HOST_OBJS := $(HOST_SRCS:%=$(B)/host/%.o)
 
 define host_rule

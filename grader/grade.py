@@ -159,6 +159,10 @@ def _build(kit, plan, jobs):
     if not ok:
         return False, log, failed
     files = [f for lab in plan.all_labs for f in lab.student_files]
+    for line in tree.bad_includes(kit, files):
+        f, why = line.split(": ", 1)
+        lab = next(l for l in plan.all_labs if f in l.student_files)
+        failed.setdefault(lab.name, f"{f} {why}")
     for line in tree.foreign_includes(kit, files):
         f = line.split(":", 1)[0]
         lab = next(l for l in plan.all_labs if f in l.student_files)

@@ -276,7 +276,7 @@ def _flags(root):
     if r.returncode:
         raise ElfError(f"make cannot say how it compiles: {r.stderr.strip()[:200]}")
     out = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
-    strip = {"-MMD", "-MP", "-Werror", "-g"}
+    strip = {"-MMD", "-MD", "-MP", "-Werror", "-g"}
     return {k: [w for w in shlex.split(v) if w not in strip] for k, v in out.items() if k in ("arm", "host")}
 
 

@@ -3,6 +3,7 @@ import dataclasses
 import functools
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -273,6 +274,30 @@ def take_student_files(folder, allowed):
     used = set(taken.values())
     ignored = [str(p.relative_to(folder)) for p in files if p not in used]
     return Intake(taken, missing, ignored)
+
+
+# An #include (or #include_next, #import) of an absolute path or of one with a '..' in it,
+# and the assembler's .incbin (which pulls in any file without the compiler listing it).
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*(?:include|include_next|import)[ \t]*[<"]([^>"\n]*)[>"]', re.M)
+_INCBIN = re.compile(r"\.incbin\b")
+
+
+def bad_includes(kit, student_files):
+    """Student files that name a file they may not read, in their source: an absolute
+    include, one with '..', or an .incbin. Refused outright, whatever the compiler's
+    dependency list says (a header may hide itself from it). Returns "file: why" lines."""
+    found = []
+    for f in student_files:
+        path = pathlib.Path(kit) / f
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        for name in _INCLUDE.findall(text):
+            if name.startswith("/") or ".." in pathlib.PurePosixPath(name).parts:
+                found.append(f"{f}: includes '{name}': absolute and '..' includes are refused")
+        if _INCBIN.search(text):
+            found.append(f"{f}: uses .incbin: a student file may not embed other files")
+    return found
 
 
 def foreign_includes(kit, student_files, variant="skel"):

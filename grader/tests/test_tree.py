@@ -327,3 +327,38 @@ class OpenSubmission(Temp):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Includes(Temp):
+    """What a student file may read: refused in its source (absolute or '..' includes,
+    .incbin), and found in the compiler's dependency list (-MD lists system headers too,
+    so a header that calls itself a system header is listed all the same)."""
+
+    def test_source_refusals(self):
+        f = "minivmm/core/exitcount.c"
+        cases = {
+            '#include <minivmm/vm.h>\n#include "exit.h"\n#include <stdint.h>\n': [],
+            '#include "/work/solutions/minivmm/core/exitcount.c"\n': ["includes '/work/solutions"],
+            '  #  include_next <../../solutions/x.c>\n': ["includes '../../solutions/x.c'"],
+            '#include "arch/../../x.h"\n': ["includes 'arch/../../x.h'"],
+            '#import "/etc/passwd"\n': ["includes '/etc/passwd'"],
+            '__asm__(".incbin \\"secret\\"");\n': ["uses .incbin"],
+            '#include "a..b.h"\n': [],  # '..' inside a name is not a parent folder
+        }
+        for text, wanted in cases.items():
+            with self.subTest(text=text):
+                self.write(f, text)
+                got = tree.bad_includes(self.tmp, [f, "minivmm/core/missing.c"])
+                self.assertEqual(len(got), len(wanted), got)
+                for line, w in zip(got, wanted):
+                    self.assertTrue(line.startswith(f + ": ") and w in line, line)
+
+    def test_dependency_list(self):
+        f = "minivmm/core/exitcount.c"
+        self.write(f"build/skel/host/{f}.d",
+                   f"build/skel/host/{f}.o: build/skel/src/{f} minivmm/include/minivmm/vm.h \\\n"
+                   " /usr/include/stdio.h /etc/hostname solutions/x.h\n"
+                   "minivmm/include/minivmm/vm.h:\n")
+        for p in ("minivmm/include/minivmm/vm.h", f"build/skel/src/{f}", "solutions/x.h"):
+            self.write(p, "")
+        self.assertEqual(tree.foreign_includes(self.tmp, [f]), [f"{f}: /etc/hostname", f"{f}: solutions/x.h"])

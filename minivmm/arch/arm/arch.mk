@@ -7,7 +7,7 @@ CC_TARGET    := $(CROSS)gcc
 # newlib's uint32_t is 'long' on arm-none-eabi, so "%x" of a uint32_t would not
 # pass -Wformat there; the host builds of the same files (x86-64) check formats.
 TARGET_FLAGS := -Wno-format -mcpu=cortex-a15 -marm -mfloat-abi=soft -mno-unaligned-access -ffreestanding \
-                -fno-builtin -nostdlib -O2 -g -MMD -MP
+                -fno-builtin -nostdlib -O2 -g -MD -MP
 
 # The port's headers (<arch/...>), its linker script and its sources.
 ARCH_INCLUDE  := minivmm/arch/arm/include
