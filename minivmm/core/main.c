@@ -50,6 +50,15 @@ static const uint8_t *read_extra(const char *what, const char *path, size_t *len
     return data;
 }
 
+/* The initramfs (initrd=) and device tree (dtb=) the options name, if any. */
+static void read_extras(struct vm *vm, const struct vmm_options *o)
+{
+    if (*o->initrd)
+        vm->initrd = read_extra("initramfs", o->initrd, &vm->initrd_len);
+    if (*o->dtb)
+        vm->user_dtb = read_extra("device tree", o->dtb, &vm->user_dtb_len);
+}
+
 /* Read the guest image (and its initramfs and device tree) and boot the VM
  * from it; a bad image stops minivmm here, before the guest runs. */
 static void load_guest(struct vm *vm, const struct vmm_options *o)
@@ -57,10 +66,7 @@ static void load_guest(struct vm *vm, const struct vmm_options *o)
     const char *path = o->guest;
     uint8_t *img;
     char err[256];
-    if (*o->initrd)
-        vm->initrd = read_extra("initramfs", o->initrd, &vm->initrd_len);
-    if (*o->dtb)
-        vm->user_dtb = read_extra("device tree", o->dtb, &vm->user_dtb_len);
+    read_extras(vm, o);
     if (hostfs_read_file(path, &img, &vm->image_len, err, sizeof(err)) ||
         (vm->image = img, vm_boot(vm, err, sizeof(err)))) {
         printk("minivmm: cannot load guest '%s': %s\n", path, err);
@@ -75,10 +81,7 @@ static void restore_guest(struct vm *vm, const struct vmm_options *o)
 {
     uint8_t *img;
     char err[256];
-    if (*o->initrd)
-        vm->initrd = read_extra("initramfs", o->initrd, &vm->initrd_len);
-    if (*o->dtb)
-        vm->user_dtb = read_extra("device tree", o->dtb, &vm->user_dtb_len);
+    read_extras(vm, o);
     if (*o->guest && hostfs_read_file(o->guest, &img, &vm->image_len, err, sizeof(err))) {
         printk("minivmm: cannot read guest '%s': %s\n", o->guest, err);
         host_exit(MV_EXIT_BADGUEST);
