@@ -16,8 +16,9 @@ Under -icount (grader/qemu.py's deterministic runs), for each tinykernel program
    stands, byte for byte.
 
 The output compared ends with minivmm's exit-count line ("minivmm: <n> exits: ..."), restored
-with the vCPU, and includes it; the statistics after it (MMIO, decode cache, buses, PCI, NE2000)
-are not in a snapshot (docs/architecture/snapshots.rst). A program on the network (net "user",
+with the vCPU, and includes it, followed by lab 3's MMIO counts ("minivmm: MMIO: ..."), which the
+guest can read and the VM's section restores; the other statistics (the decode cache's, buses, PCI,
+NE2000) are not in a snapshot (docs/architecture/snapshots.rst). A program on the network (net "user",
 the grader's test network with the same files in all three runs) is compared up to its
 "guest powered off" line: frames arrive from QEMU's user network in real time, so the number
 of exits spent waiting for them is not the same from run to run, while the guest's output is.
@@ -46,6 +47,7 @@ SAVED = re.compile(rb"minivmm: snapshot at exit (\d+) written to '[^']*': [^\n]*
 RESTORED = re.compile(rb"minivmm: restored snapshot '[^']*' at exit (\d+): [^\n]*\n")
 EXITS = re.compile(rb"^minivmm: (\d+) exits: [^\n]*\n", re.M)
 OFF = re.compile(rb"^minivmm: guest powered off [^\n]*\n", re.M)
+MMIO = re.compile(rb"^minivmm: MMIO: [^\n]*\n", re.M)
 
 
 class Mismatch(Exception):
@@ -62,12 +64,14 @@ def run(vmm, guest, opts, args, net, fixture):
 
 
 def region(out, net):
-    """What is compared: the output through the exit-count line (with a network: through
-    the power-off line)."""
+    """What is compared: the output through the exit-count line and lab 3's MMIO counts
+    (restored with the VM: the guest can read them) (with a network: through the power-off
+    line)."""
     m = (OFF if net else EXITS).search(out)
     if not m:
         raise Mismatch(f"no {'power-off' if net else 'exit-count'} line in the output")
-    return out[:m.end()]
+    mmio = None if net else MMIO.search(out, m.end())
+    return out[:m.end()] + (mmio.group(0) if mmio else b"")
 
 
 def first_difference(a, b):

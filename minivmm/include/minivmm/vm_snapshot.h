@@ -5,7 +5,8 @@
 #include "snapshot.h"
 #include "vm.h"
 
-#define VM_SNAP_VERSION 1u
+/* 2: the VM section carries the port's guest-readable counters (arch_vm_snapshot). */
+#define VM_SNAP_VERSION 2u
 
 /* Append the VM's sections to w: "vm", "vcpu0", then one per device named
  * by its type. 0, or -1 if they did not fit (w->overflow). */

@@ -978,6 +978,9 @@ static void vm_fill(struct vm *vm)
         vm->vcpu.stats.count[i] = 1000u * i + 1;
     vm->vcpu.stats.irqs = 555;
     vm->vcpu.stats.total = 0x123456789ull;
+    vm->arch.mmio_stats = (struct mmio_emul_stats){0x100000001ull, 22, 3};
+    vm->arch.dcache.hits = 0x200000004ull;
+    vm->arch.dcache.misses = 5;
     cpu_fill();
 }
 
@@ -988,6 +991,9 @@ static void vm_scribble(struct vm *vm)
     vm->dtb_ipa = 0x43000000u;
     vm->initrd_ipa = 0x41000000u;
     vm->reset_requested = false;
+    vm->arch.mmio_stats = (struct mmio_emul_stats){7, 8, 9};
+    vm->arch.dcache.hits = 10;
+    vm->arch.dcache.misses = 11;
     struct testdev *t = testdev_of(vm);
     memset(t->scratch, 0xee, sizeof(t->scratch));
     t->last = 1;
@@ -1034,6 +1040,10 @@ static void assert_vm_restored(const struct vm *a, const struct vm *b)
     ck_assert_mem_eq(&b->vcpu.arch.regs, &a->vcpu.arch.regs, sizeof(a->vcpu.arch.regs));
     ck_assert_mem_eq(&b->vcpu.arch.cp15, &a->vcpu.arch.cp15, sizeof(a->vcpu.arch.cp15));
     ck_assert_mem_eq(&b->vcpu.stats, &a->vcpu.stats, sizeof(a->vcpu.stats));
+    /* lab 3's counters: the guest reads them (MV_HC_TEST_MMIO_STAT) */
+    ck_assert_mem_eq(&b->arch.mmio_stats, &a->arch.mmio_stats, sizeof(a->arch.mmio_stats));
+    ck_assert_uint_eq(b->arch.dcache.hits, a->arch.dcache.hits);
+    ck_assert_uint_eq(b->arch.dcache.misses, a->arch.dcache.misses);
     ck_assert_mem_eq(testdev_of(b), testdev_of(a), sizeof(struct testdev));
     struct probe *pa = probe_of(a), *pb = probe_of(b);
     ck_assert_uint_eq(pb->value, pa->value);

@@ -438,7 +438,7 @@ static void assert_version_refused(const char *name, const char *message)
 START_TEST(test_unknown_section_version)
 {
     assert_version_refused("machine", "section 'machine': version 2, this minivmm reads version 1");
-    assert_version_refused("vm", "section 'vm': version 2, this minivmm reads version 1");
+    assert_version_refused("vm", "section 'vm': version 3, this minivmm reads version 2");
     assert_version_refused("vcpu0", "section 'vcpu0': version 2, this minivmm reads version 1");
     assert_version_refused("testdev", "section 'testdev': version 2, this minivmm reads version 1");
     assert_version_refused("probe", "section 'probe' (device 1): version 4, this minivmm reads version 3");
