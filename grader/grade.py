@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 
-from . import cache, manifest, objcheck, report, runner, sandbox, tree
+from . import cache, manifest, objcheck, refobjs, report, runner, sandbox, tree
 
 
 @dataclasses.dataclass
@@ -19,6 +19,9 @@ class Plan:
     labs: list
     all_labs: list = dataclasses.field(default_factory=list)  # every lab, for file ownership
     seeded: bool = False  # its tree started from the build cache: only student files to compile
+    # catch-up mode: {student file: reference source} of the earlier labs, whose objects
+    # (grader/refobjs.py) are laid into the tree; their source there stays the skeleton
+    prebuilt: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if not self.all_labs:
@@ -92,7 +95,8 @@ def plan(labs, selected, source, catchup):
     """source(lab) -> {repo path: file} for a lab's student files taken from the
     submission or the reference. Without catch-up, one tree per architecture holds the
     chosen files of every lab of that track up to the highest graded one; with it, lab N
-    gets its own tree with the reference for the labs before it in its track."""
+    gets its own tree with the reference's objects for the labs before it in its track
+    (Plan.prebuilt: never their source, which the student's code could print)."""
     if not catchup:
         plans = []
         for arch in dict.fromkeys(lab.arch for lab in selected):  # in the labs' order
@@ -104,7 +108,7 @@ def plan(labs, selected, source, catchup):
     plans = []
     for lab in selected:
         earlier = [l for l in labs if l.arch == lab.arch and l.number < lab.number]
-        plans.append(Plan({**tree.reference_overlay(earlier), **source(lab)}, [lab], labs))
+        plans.append(Plan(source(lab), [lab], labs, prebuilt=tree.reference_overlay(earlier)))
     return plans
 
 
@@ -147,11 +151,13 @@ def _build(kit, plan, jobs):
     if not ok:
         files = {f: lab for lab in plan.all_labs for f in lab.student_files if f in plan.overlay}
         broken = _broken_files(kit, list(files), jobs, plan.arch)
-        if not broken:
-            return False, log, failed
         for f in broken:
             (kit / f).write_bytes(tree.skeleton(f))
             failed[files[f].name] = f"{f} does not compile"
+        # Every file compiles, yet the build fails: a link error, such as a call of a
+        # function that minivmm does not have (system(), fopen()); the inspection names it.
+        if not broken and not _revert_bad_objects(kit, plan, failed):
+            return False, log, failed
         ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
         if not ok:
             return False, log + log2, failed
@@ -171,20 +177,26 @@ def _build(kit, plan, jobs):
     return True, log, failed
 
 
-def _inspect(kit, plan, jobs, timeout, log, failed):
-    """Inspect the objects of the student files laid over the tree (grader/objcheck.py), before
-    anything runs: one that breaks a rule fails its lab's build like a compile error (failed
-    gets the message) and is replaced by its skeleton, and the tree is built again, so that no
-    other lab's test runs its code. Returns (ok, log)."""
+def _revert_bad_objects(kit, plan, failed):
+    """Inspect the objects of the student files laid over the tree (grader/objcheck.py): one
+    that breaks a rule fails its lab's build like a compile error (failed gets the message)
+    and is replaced by its skeleton. Returns whether one was."""
     lab_of = {f: lab for lab in plan.all_labs for f in lab.student_files}
     files = [f for f in plan.overlay if f in lab_of and lab_of[f].arch == plan.arch]
     every = [f for f in lab_of if lab_of[f].arch == plan.arch]
     bad = objcheck.inspect(kit, files, every, lambda f: lab_of[f].number, arch=plan.arch)
-    if not bad:
-        return True, log
     for f, why in bad.items():
         (kit / f).write_bytes(tree.skeleton(f))
         failed.setdefault(lab_of[f].name, why)
+    return bool(bad)
+
+
+def _inspect(kit, plan, jobs, timeout, log, failed):
+    """Inspect the built tree's student objects before anything runs (_revert_bad_objects);
+    after a file was replaced by its skeleton the tree is built again, so that no other lab's
+    test runs its code. Returns (ok, log)."""
+    if not _revert_bad_objects(kit, plan, failed):
+        return True, log
     ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
     return ok, log + log2
 
@@ -250,9 +262,10 @@ def _stages(tests):
     return [t for t in tests if t.name not in late], [t for t in tests if t.name in late]
 
 
-def _start_tree(p, jobs):
+def _start_tree(p, jobs, held=None):
     """A new build tree for plan p, its build/ started from the pristine build cache
-    (or from $MINIVMM_GRADE_WARM, for grader/samples.py)."""
+    (or from $MINIVMM_GRADE_WARM, for grader/samples.py); in catch-up mode with the
+    reference objects of p.prebuilt laid in from held (_reference_objects)."""
     kit = tree.make_tree(p.overlay)
     try:
         files = cache.student_files(p.all_labs, p.arch)
@@ -262,10 +275,40 @@ def _start_tree(p, jobs):
             p.seeded = True
         else:
             p.seeded = bool(cache.start(kit, p.arch, files, jobs, units=p.units))
+        if p.prebuilt:
+            _lay_reference(kit, p, held[p.arch], jobs)
     except BaseException:
         tree.remove_tree(kit)
         raise
     return kit
+
+
+def _lay_reference(kit, p, held, jobs):
+    """Lay the reference objects of p.prebuilt into kit. Without the cache (p.seeded
+    False) make first copies those files' skeletons to build/skel/src, so that the
+    objects laid in after are the newer."""
+    if not p.seeded:
+        runner.build(kit, jobs, arch=p.arch, targets=[f"build/skel/src/{f}" for f in p.prebuilt])
+    refobjs.lay(kit, held, p.prebuilt)
+
+
+def _reference_objects(plans, jobs):
+    """{arch: folder of reference objects} for the catch-up plans' prebuilt files, each
+    track's compiled once (grader/refobjs.py)."""
+    held = {}
+    try:
+        for arch in dict.fromkeys(p.arch for p in plans if p.prebuilt):
+            sources = {}
+            for p in plans:
+                if p.arch == arch:
+                    sources.update(p.prebuilt)
+            files = cache.student_files(plans[0].all_labs, arch)
+            held[arch] = refobjs.build(sources, arch, jobs, files)
+    except BaseException:
+        for folder in held.values():
+            tree.remove(folder)
+        raise
+    return held
 
 
 def _run_plan(p, kit, tests, jobs, honour_deps, quiet, scale, clock):
@@ -292,18 +335,24 @@ def run_plans(plans, jobs, keep=False, honour_deps=True, quiet=False, scale=1.0,
     clock (a Clock) gets the time of each phase."""
     clock = clock or Clock()
     outcomes = []
-    for p in plans:
-        tests = [t for lab in p.labs for t in lab.tests if select is None or select(t)]
-        with clock.phase("build", "building"):
-            kit = _start_tree(p, jobs)
-        try:
-            if not quiet:
-                print(f"grader: building {', '.join(l.name for l in p.labs)} in {kit}",
-                      file=sys.stderr, flush=True)
-            outcomes += _run_plan(p, kit, tests, jobs, honour_deps, quiet, scale, clock)
-        finally:
-            if not keep:
-                tree.remove_tree(kit)
+    with clock.phase("build", "compiling the reference of the earlier labs"):
+        held = _reference_objects(plans, jobs)
+    try:
+        for p in plans:
+            tests = [t for lab in p.labs for t in lab.tests if select is None or select(t)]
+            with clock.phase("build", "building"):
+                kit = _start_tree(p, jobs, held)
+            try:
+                if not quiet:
+                    print(f"grader: building {', '.join(l.name for l in p.labs)} in {kit}",
+                          file=sys.stderr, flush=True)
+                outcomes += _run_plan(p, kit, tests, jobs, honour_deps, quiet, scale, clock)
+            finally:
+                if not keep:
+                    tree.remove_tree(kit)
+    finally:
+        for folder in held.values():
+            tree.remove(folder)
     order = {id(t): i for i, t in enumerate(t for p in plans for lab in p.labs for t in lab.tests)}
     return sorted(outcomes, key=lambda o: order.get(id(o.test), 0))
 
@@ -354,7 +403,7 @@ def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, 
         on = use_sandbox(sandboxed, submission, notes)  # before a submission is even read
         work = tempfile.mkdtemp(prefix="mvsub-")
         try:
-            source = _source(labs, selected, submission, solutions, notes, work)
+            source = _source(labs, selected, submission, solutions, notes, work, catchup)
             plans = plan(labs, selected, source, catchup)
             with runner.sandboxed(on):
                 outcomes = run_plans(plans, jobs, keep, scale=scale, clock=clock)
@@ -364,14 +413,15 @@ def grade(lab_id=None, submission=None, solutions=False, catchup=False, jobs=2, 
     except KeyboardInterrupt as e:
         how = e.args[0] if e.args else "Ctrl-C"
         return ended([], f"interrupted ({how}) while {clock.doing}", how)
-    except (manifest.ManifestError, tree.SubmissionError, SandboxError, OSError) as e:
+    except (manifest.ManifestError, tree.SubmissionError, SandboxError, refobjs.ReferenceError, OSError) as e:
         return ended([], str(e))
     except Exception as e:  # never fail silently: the report says what went wrong
         return ended([], f"internal error: {type(e).__name__}: {e}")
 
 
-def _source(labs, selected, submission, solutions, notes, work):
-    """The function that gives each lab's student files for this grading run."""
+def _source(labs, selected, submission, solutions, notes, work, catchup=False):
+    """The function that gives each lab's student files for this grading run (in catch-up
+    mode a submission gives only the graded labs')."""
     if submission is None:
         if solutions:
             notes.append("graded: the reference solutions")
@@ -379,7 +429,7 @@ def _source(labs, selected, submission, solutions, notes, work):
         notes.append("graded: the student files as they are in this repository (no submission given)")
         return lambda lab: {f: manifest.ROOT / f for f in lab.student_files}
     folder = tree.open_submission(str(submission), work)
-    allowed = [f for lab in up_to_selected(labs, selected) for f in lab.student_files]
+    allowed = [f for lab in (selected if catchup else up_to_selected(labs, selected)) for f in lab.student_files]
     intake = tree.take_student_files(folder, allowed)
     if intake.missing:
         notes.append("missing from the submission (the skeleton is used): " + ", ".join(intake.missing))
