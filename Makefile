@@ -101,9 +101,14 @@ $(VMM_ELF): $(VMM_OBJS) $(ARCH_LDSCRIPT)
 # ---- tinykernel (the guest, built with the target compiler); it shares the VMM's formatter and string functions
 GUEST_DIR  := build/guest
 GUEST_SRCS := $(sort $(wildcard guests/tinykernel/*.c guests/tinykernel/*.S \
-                               guests/tinykernel/programs/*.[cS] guests/tinykernel/programs/hidden/*.[cS])) minivmm/core/fmt.c minivmm/lib/string.c
+                               guests/tinykernel/programs/*.[cS])) minivmm/core/fmt.c minivmm/lib/string.c
 GUEST_OBJS := $(GUEST_SRCS:%=$(GUEST_DIR)/%.o)
 GUEST_ELF  := $(GUEST_DIR)/tinykernel.elf
+# The instructor's hidden programs (labs/*/hidden.toml's tests) go into an image of their
+# own, which only hidden tests boot and only the grader's trusted build cache makes: a
+# grading tree holds neither their source (grader/tree.py) nor them in tinykernel.elf.
+GUEST_HIDDEN_OBJS := $(GUEST_OBJS) $(patsubst %,$(GUEST_DIR)/%.o,$(wildcard guests/tinykernel/programs/hidden/*.[cS]))
+GUEST_HIDDEN_ELF  := $(GUEST_DIR)/tinykernel-hidden.elf
 
 $(GUEST_DIR)/%.o: %
 	@mkdir -p $(@D)
@@ -111,8 +116,12 @@ $(GUEST_DIR)/%.o: %
 	@$(CC_TARGET) $(TARGET_FLAGS) $(WARN) -Iminivmm/include -c $< -o $@
 
 $(GUEST_ELF): $(GUEST_OBJS) guests/tinykernel/kernel.ld
+$(GUEST_HIDDEN_ELF): $(GUEST_HIDDEN_OBJS) guests/tinykernel/kernel.ld
+$(GUEST_ELF) $(GUEST_HIDDEN_ELF):
 	@echo "  LD      $@"
-	@$(CC_TARGET) $(TARGET_FLAGS) -T guests/tinykernel/kernel.ld $(GUEST_OBJS) -lgcc -o $@
+	@$(CC_TARGET) $(TARGET_FLAGS) -T guests/tinykernel/kernel.ld $(filter %.o,$^) -lgcc -o $@
+
+guest-hidden: $(GUEST_HIDDEN_ELF)
 
 # Malformed guest images for minivmm's bad-input tests.
 FIXTURES := build/fixtures/truncated.elf
@@ -211,7 +220,7 @@ $(FUZZ_ALL:%=$(FUZZ_DIR)/%): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/minivmm/tests/fuzz/%
 -include $(shell find $(FUZZ_DIR)/obj -name '*.c.d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins FORCE
+.PHONY: all guest-hidden unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins FORCE
 
 all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
 

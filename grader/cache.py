@@ -1,6 +1,7 @@
 """The pristine build cache: the kit with every student file at its skeleton, built once per kit content, ARCH and toolchain, that each grading tree starts from.
 
-An entry is build/grade-cache/<arch>-<key16>/: build/ (skel, guest, fixtures) and
+An entry is build/grade-cache/<arch>-<key16>/: build/ (skel, guest with the hidden tests'
+image tinykernel-hidden.elf, fixtures) and
 entry.json (the whole key, and the size and mtime of every file, to tell a broken entry
 from a whole one). The key is a sha256 of every file of the kit copy (paths, modes and
 bytes, student files as their skeletons), ARCH, and what else makes the objects: make's
@@ -29,7 +30,7 @@ from . import manifest, proc, runner, tree
 
 ROOT = manifest.ROOT
 KEEP = 3                      # entries kept, the most recently used
-FORMAT = "minivmm grade cache 1"
+FORMAT = "minivmm grade cache 2"  # 2: with the hidden tests' guest image
 TOOLCHAIN = "mv-grade-toolchain"
 # A make rule (added with --eval, so the Makefile needs none) that prints what, besides the
 # kit's bytes, decides the objects.
@@ -56,12 +57,14 @@ def toolchain(kit, arch):
     return r.output if r.status == 0 else None
 
 
-def key(kit, arch, tools, skeletons):
+def key(kit, arch, tools, skeletons, root=ROOT):
     """The sha256 (hex) of a tree's kit with each student file as its skeleton
-    (skeletons: {path: bytes}), ARCH and the toolchain's text."""
+    (skeletons: {path: bytes}), and of root's hidden tests (which no grading tree holds,
+    but the entry's hidden image is made of), ARCH and the toolchain's text."""
     h = hashlib.sha256(f"{FORMAT}\0{arch}\0{tools}\0".encode())
-    for rel in tree.kit_files(kit):
-        path = pathlib.Path(kit, rel)
+    files = [(rel, pathlib.Path(kit, rel)) for rel in tree.kit_files(kit)]
+    files += [(rel, pathlib.Path(root, rel)) for rel in tree.hidden_files(root)]
+    for rel, path in files:
         data = skeletons[rel] if rel in skeletons else path.read_bytes()
         h.update(f"{rel}\0{os.stat(path).st_mode & 0o111:o}\0{len(data)}\0".encode())
         h.update(data)
@@ -151,20 +154,20 @@ def _create(cache, entry, full_key, arch, files, jobs, root):
     place. Called with the exclusive lock held. Returns True if entry now exists."""
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="tmp-", dir=cache))
     try:
-        kit = tree.make_tree({}, root=root, parent=tmp)  # the pristine kit (see above)
+        kit = tree.make_tree({}, root=root, parent=tmp, hidden=True)  # the pristine kit (see above)
         skeletons = _skeletons(kit, files, root)
         tools = toolchain(kit, arch)
         if skeletons is None or tools is None:
             return False
         for f, data in skeletons.items():
             (kit / f).write_bytes(data)
-        if key(kit, arch, tools, skeletons) != full_key:
+        if key(kit, arch, tools, skeletons, root) != full_key:
             _say("the kit changed while grading; grading without the build cache")
             return False
         tree.settle(kit)
         shown = entry.relative_to(root) if entry.is_relative_to(root) else entry
         _say(f"building the pristine kit once for the build cache ({shown})")
-        ok, log = runner.build(kit, jobs, arch=arch)
+        ok, log = runner.build(kit, jobs, arch=arch, targets=("all", "unit-bins", "guest-hidden"))
         if not ok:
             _say("the pristine kit does not build; grading without the build cache:\n"
                  + runner._tail(log, 15))
@@ -193,7 +196,7 @@ def start(kit, arch, files, jobs, units=None, root=ROOT):
     if tools is None:
         _say("no build cache: make cannot say which compilers it uses")
         return False
-    full_key = key(kit, arch, tools, skeletons)
+    full_key = key(kit, arch, tools, skeletons, root)
     cache = folder(root)
     entry = cache / f"{arch}-{full_key[:16]}"
     try:

@@ -17,18 +17,39 @@ from .manifest import ROOT
 # could otherwise #include.
 SKIP_NAMES = {"build", ".git", "__pycache__", "_build"}
 SKIP_PATHS = {"solutions", "grader/tests/fixtures"}
+# The instructor's hidden tests: never in a grading tree either. Their programs reach a
+# grading tree only compiled, in an image of their own (build/guest/tinykernel-hidden.elf,
+# made by the trusted build cache: grader/cache.py), which only hidden tests boot; the
+# manifests are read from the instructor's repository, not from the tree.
+HIDDEN_DIR = "guests/tinykernel/programs/hidden"
+HIDDEN_MANIFEST = "hidden.toml"  # in a lab's folder
 MAX_SUBMISSION_FILE = 1 << 20  # a student file is source code: 1 MiB is plenty
 MAX_ZIP_TOTAL = 64 << 20
 MAX_ZIP_ENTRIES = 10000
 
 
-def _ignore_for(root):
+def is_hidden(rel):
+    """Whether a repo-relative posix path is (under) one of the hidden tests' files."""
+    parts = pathlib.PurePosixPath(rel).parts
+    return rel == HIDDEN_DIR or rel.startswith(HIDDEN_DIR + "/") or \
+        (len(parts) == 3 and parts[0] == "labs" and parts[2] == HIDDEN_MANIFEST)
+
+
+def hidden_files(root=ROOT):
+    """The hidden tests' files of the repository at root (repo-relative posix paths, sorted)."""
+    root = pathlib.Path(root)
+    found = list(root.glob(f"labs/*/{HIDDEN_MANIFEST}")) + [p for p in (root / HIDDEN_DIR).rglob("*") if p.is_file()]
+    return sorted(p.relative_to(root).as_posix() for p in found)
+
+
+def _ignore_for(root, hidden=False):
     root = pathlib.Path(root).resolve()
 
     def ignore(src, names):
         rel = pathlib.Path(src).resolve().relative_to(root)
         return {n for n in names
-                if n in SKIP_NAMES or n.endswith(".pyc") or (rel / n).as_posix() in SKIP_PATHS}
+                if n in SKIP_NAMES or n.endswith(".pyc") or (rel / n).as_posix() in SKIP_PATHS
+                or (not hidden and is_hidden((rel / n).as_posix()))}
     return ignore
 
 
@@ -48,14 +69,14 @@ SETTLED = 946684800  # 2000-01-01
 
 def kit_files(kit):
     """The files of a build tree's kit (repo-relative posix paths, sorted), as make_tree
-    copies them: no build products, VCS data or Python caches."""
+    copies them: no build products, VCS data or Python caches, nor the hidden tests'."""
     kit = pathlib.Path(kit)
     out = []
     for folder, dirs, files in os.walk(kit):
         dirs[:] = [d for d in dirs if d not in SKIP_NAMES]
         rel = pathlib.Path(folder).relative_to(kit)
         out += [(rel / f).as_posix() for f in files if not f.endswith(".pyc")]
-    return sorted(out)
+    return sorted(f for f in out if not is_hidden(f))
 
 
 def settle(kit):
@@ -129,13 +150,14 @@ def seed(kit, build, student_files, settled=True, units=None):
             os.utime(kit / f)  # newer than anything of the cache, whatever happens
 
 
-def make_tree(overlay, root=ROOT, parent=None):
+def make_tree(overlay, root=ROOT, parent=None, hidden=False):
     """Copy the kit at root into a new temporary folder and lay overlay
     ({repo-relative path: source file}) over it. Returns the folder (nothing is
-    left behind if the copy fails or is interrupted)."""
+    left behind if the copy fails or is interrupted). hidden: with the hidden tests'
+    files (the build cache's trusted tree only)."""
     dest = pathlib.Path(tempfile.mkdtemp(prefix="mvgrade-", dir=parent))
     try:
-        shutil.copytree(root, dest / "kit", ignore=_ignore_for(root), symlinks=False)
+        shutil.copytree(root, dest / "kit", ignore=_ignore_for(root, hidden), symlinks=False)
         kit = dest / "kit"
         for rel, src in overlay.items():
             target = kit / rel
