@@ -2,6 +2,7 @@
 #include <minivmm/alloc.h>
 #include <minivmm/arch.h>
 #include <minivmm/console.h>
+#include <minivmm/dev_timer.h>
 #include <minivmm/device.h>
 #include <minivmm/string.h>
 #include <minivmm/vm.h>
@@ -100,6 +101,7 @@ int vm_create_devices(struct vm *vm, const struct board *board, char *err, size_
 
 void vm_reset_devices(struct vm *vm)
 {
+    dev_timers_clear(vm); /* the devices' resets start from no timer armed */
     for (unsigned i = 0; i < vm->ndevices; i++)
         vm->devices[i].type->reset(&vm->devices[i]);
 }

@@ -2,6 +2,7 @@
 #include <minivmm/arch.h>
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
+#include <minivmm/dev_timer.h>
 #include <minivmm/panic.h>
 #include <minivmm/snapshot_file.h>
 #include <minivmm/vm.h>
@@ -41,6 +42,12 @@ void vcpu_run(struct vcpu *v)
         }
         if (vm->reset_requested)
             vm_reset(vm);
+        if (vm->timers)
+            dev_timers_run(vm);
+        if (vm->timers_dirty) {
+            vm->timers_dirty = false;
+            arch_timer_deadline(dev_timers_next(vm));
+        }
         if (vm->watch)
             watch_after(vm);
     }

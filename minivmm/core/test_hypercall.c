@@ -1,5 +1,7 @@
 /* The test hypercalls (MV_HC_TEST_*): what only the labs' guest tests call, in a table of their own. */
+#include <minivmm/alloc.h>
 #include <minivmm/arch.h>
+#include <minivmm/dev_timer.h>
 #include <minivmm/hypercall.h>
 #include <minivmm/hypercall_abi.h>
 #include <minivmm/vm.h>
@@ -45,6 +47,30 @@ static uint32_t hc_test_snapshot(struct vcpu *v)
     return MV_HC_OK;
 }
 
+static void alarm_fired(struct dev_timer *t, uint64_t now)
+{
+    struct vm *vm = t->ctx;
+    (void)now;
+    vm->test_alarms++;
+}
+
+static uint32_t hc_test_alarm(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    uint32_t ticks = vcpu_hc_arg(v, 1);
+    if (!ticks)
+        return vm->test_alarms;
+    if (ticks > 1u << 31)
+        return (uint32_t)MV_HC_EINVAL;
+    if (!vm->test_alarm) {
+        if (!(vm->test_alarm = mv_calloc(1, sizeof(*vm->test_alarm))))
+            return (uint32_t)MV_HC_EINVAL;
+        *vm->test_alarm = (struct dev_timer){.fire = alarm_fired, .ctx = vm};
+    }
+    dev_timer_arm(vm, vm->test_alarm, dev_timer_now(vm) + ticks);
+    return MV_HC_OK;
+}
+
 /* Indexed by function number - MV_HC_TEST_FIRST. */
 static const hc_fn test_hypercalls[] = {
     [MV_HC_TEST_INJECT - MV_HC_TEST_FIRST] = hc_test_inject,
@@ -52,6 +78,7 @@ static const hc_fn test_hypercalls[] = {
     [MV_HC_TEST_READ_PA - MV_HC_TEST_FIRST] = hc_test_read_pa,
     [MV_HC_TEST_MMIO_STAT - MV_HC_TEST_FIRST] = hc_test_mmio_stat,
     [MV_HC_TEST_SNAPSHOT - MV_HC_TEST_FIRST] = hc_test_snapshot,
+    [MV_HC_TEST_ALARM - MV_HC_TEST_FIRST] = hc_test_alarm,
 };
 _Static_assert(ARRAY_SIZE(test_hypercalls) == MV_HC_COUNT - (MV_HC_TEST_FIRST - MV_HC_BASE),
                "every test hypercall has an entry");

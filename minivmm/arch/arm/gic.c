@@ -1,4 +1,5 @@
 /* The board's GICv2 as minivmm uses it: its distributor and CPU interface for physical interrupts (the port's and host drivers'), and GICH for the guest's. */
+#include <minivmm/arch.h>
 #include <minivmm/console.h>
 #include <minivmm/host_irq.h>
 #include <arch/sysreg.h>
@@ -82,11 +83,12 @@ bool gic_host_irq(unsigned id)
 }
 
 /* The interrupts minivmm takes: the maintenance PPI, the guest's virtual timer
- * PPI, the board UART's receive interrupt (SPI 1) and those host drivers
- * claimed, all to CPU 0. */
+ * PPI, the Hyp physical timer's PPI (device timers), the board UART's receive
+ * interrupt (SPI 1) and those host drivers claimed, all to CPU 0. */
 void gic_init(void)
 {
-    static const unsigned ours[] = {IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART};
+    static const unsigned ours[] = {IRQ_MAINT, IRQ_VTIMER, HOST_IRQ_UART, HOST_IRQ_TIMER};
+    arch_timer_deadline(UINT64_MAX); /* CNTHP_CTL is UNKNOWN at reset: off until a device timer arms */
     *reg(GICD_BASE, GICD_CTLR) = 0;
     for (unsigned i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
         set_priority(ours[i], 0xa0);

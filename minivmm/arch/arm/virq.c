@@ -1,4 +1,5 @@
-/* Physical interrupts while a guest runs (lab 4): the maintenance interrupt, the guest's virtual timer, host input, host drivers' (the NIC); and WFI's sleep. */
+/* Physical interrupts while a guest runs (lab 4): the maintenance interrupt, the guest's virtual timer, host input, host drivers' (the NIC), the device timers' alarm; and WFI's sleep. */
+#include <minivmm/arch.h>
 #include <minivmm/arch_exit.h>
 #include <minivmm/console.h>
 #include <minivmm/vm.h>
@@ -42,6 +43,12 @@ void arch_handle_irqs(struct vm *vm)
             vtimer_fire(vm->arch.vgic);
         } else if (id == HOST_IRQ_UART) {
             host_uart_input(vm);
+        } else if (id == HOST_IRQ_TIMER) {
+            /* a device timer is due: the run loop fires it after this exit
+             * and programs the next deadline */
+            arch_timer_deadline(UINT64_MAX);
+            vm->arch.host_timer_fired = true;
+            vm->timers_dirty = true;
         } else if (!gic_host_irq(id)) {
             printk("minivmm: unexpected physical interrupt %u: masked\n", (unsigned)id);
             gic_set_enabled(id, false);
@@ -101,12 +108,15 @@ static bool may_wake(const struct vgic *g)
 }
 
 /* A trapped WFI: sleep (in Hyp mode, interrupts masked: WFI still wakes on a
- * pending one) until the guest has an interrupt to take. A WFI that nothing
- * could ever end completes at once instead (the architecture lets a WFI
- * complete at any time), so a guest without interrupts is not stuck. */
+ * pending one) until the guest has an interrupt to take, or a device timer is
+ * due (the WFI then completes without one, as the architecture allows, and the
+ * run loop fires the timer, whose device may raise a line). A WFI that nothing
+ * could ever end completes at once instead, so a guest without interrupts is
+ * not stuck. */
 void arch_wait_for_interrupt(struct vm *vm)
 {
-    while (may_wake(vm->arch.vgic) && !vgic_has_pending(vm->arch.vgic)) {
+    vm->arch.host_timer_fired = false;
+    while (may_wake(vm->arch.vgic) && !vgic_has_pending(vm->arch.vgic) && !vm->arch.host_timer_fired) {
         __asm__ volatile("dsb\n\twfi" ::: "memory");
         arch_handle_irqs(vm);
     }

@@ -56,6 +56,13 @@ void arch_dump_host(const void *caller);
 /* Make the guest take a fault of kind MV_FAULT_* (for MV_HC_TEST_INJECT);
  * returns 0, or -1 for an unknown kind. */
 int arch_inject_fault(struct vcpu *v, uint32_t kind, uint32_t addr, uint32_t status);
+/* The guest's virtual counter as the guest would read it now, and the
+ * counter's frequency in Hz (device timers, dev_timer.h). */
+uint64_t arch_guest_counter(void);
+uint64_t arch_counter_freq(void);
+/* Make the host's timer interrupt minivmm (an exit, or the end of a WFI's
+ * sleep) once the guest's virtual counter reaches deadline; UINT64_MAX: never. */
+void arch_timer_deadline(uint64_t deadline);
 /* Reset the vCPU to enter the guest at entry with the boot protocol's registers. */
 void arch_vcpu_init(struct vcpu *v, uint32_t entry, uint32_t dtb);
 

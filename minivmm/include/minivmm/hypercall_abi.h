@@ -29,8 +29,12 @@
  * returns 0 (before the file is written: a restored guest sees 0 too), or
  * EINVAL if minivmm was given no snapshot= */
 #define MV_HC_TEST_SNAPSHOT (MV_HC_BASE + 0x09)
-#define MV_HC_COUNT         10                /* number of minivmm hypercalls defined so far */
-#define MV_HC_TEST_FIRST    MV_HC_TEST_INJECT /* from here on: test hypercalls (their own table) */
+/* r1 = ticks of the guest's virtual counter, 1 to 2^31: a device timer that fires
+ * that much later (dev_timer.h), ending a WFI with no interrupt; r1 = 0: returns how
+ * many have fired. A test of the device timers' host alarm; not in a snapshot. */
+#define MV_HC_TEST_ALARM (MV_HC_BASE + 0x0a)
+#define MV_HC_COUNT      11                /* number of minivmm hypercalls defined so far */
+#define MV_HC_TEST_FIRST MV_HC_TEST_INJECT /* from here on: test hypercalls (their own table) */
 
 /* Kinds for MV_HC_TEST_INJECT. */
 #define MV_FAULT_UNDEF 0

@@ -10,6 +10,7 @@
 #include <arch/vm.h>
 
 struct pci_host;
+struct dev_timer;
 
 #define GUEST_RAM_BASE        0x40000000u /* guest-physical (IPA) base of RAM */
 #define GUEST_RAM_DEFAULT_MIB 64u
@@ -59,13 +60,17 @@ struct vm {
     struct pci_host *pci;   /* the "pci-host" device's state, which PCI devices attach to (lab 5), or NULL */
     unsigned ndevices;
     struct console_sink console;
-    uint64_t snapshot_test_at; /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
-    uint64_t snapshot_at;      /* snapshot-at=<exit>: write the snapshot file at that exit (0: never) */
-    const char *snapshot_path; /* snapshot=<path>: the host file snapshots go to, or NULL */
-    bool snapshot_requested;   /* the guest asked for one (MV_HC_TEST_SNAPSHOT): taken after this exit */
-    bool watch;                /* the run loop traces exits or waits for a snapshot above (core/run.c) */
-    struct vcpu vcpu;          /* one vCPU until SMP guests exist */
-    struct arch_vm arch;       /* stage-2 tables and the like (arch/<arch>/) */
+    uint64_t snapshot_test_at;    /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
+    uint64_t snapshot_at;         /* snapshot-at=<exit>: write the snapshot file at that exit (0: never) */
+    const char *snapshot_path;    /* snapshot=<path>: the host file snapshots go to, or NULL */
+    bool snapshot_requested;      /* the guest asked for one (MV_HC_TEST_SNAPSHOT): taken after this exit */
+    bool watch;                   /* the run loop traces exits or waits for a snapshot above (core/run.c) */
+    struct dev_timer *timers;     /* the devices' armed timers, earliest first (dev_timer.h) */
+    struct dev_timer *test_alarm; /* MV_HC_TEST_ALARM's, made at its first use, or NULL */
+    uint32_t test_alarms;         /* how many of them fired */
+    bool timers_dirty;            /* the earliest deadline changed: the port's host timer must follow */
+    struct vcpu vcpu;             /* one vCPU until SMP guests exist */
+    struct arch_vm arch;          /* stage-2 tables and the like (arch/<arch>/) */
 };
 
 /* Load the image into guest RAM, write the device tree and reset the vCPU.

@@ -206,3 +206,21 @@ void console_rx_interrupts(bool on)
 {
     (void)on;
 }
+
+/* Device timers (dev_timer.h): time is what the test says it is. */
+uint64_t host_guest_counter, host_timer_deadline = UINT64_MAX;
+
+uint64_t arch_guest_counter(void)
+{
+    return host_guest_counter;
+}
+
+uint64_t arch_counter_freq(void)
+{
+    return 62500000u;
+}
+
+void arch_timer_deadline(uint64_t deadline)
+{
+    host_timer_deadline = deadline;
+}

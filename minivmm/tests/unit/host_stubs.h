@@ -30,5 +30,8 @@ extern uint32_t host_gich_lr[], host_gich_hcr, host_gich_vmcr, host_gich_apr;
 extern struct guest_vtimer host_guest_vtimer;
 extern struct guest_vfp host_guest_vfp; /* guest_vfp_read/write's stand-in */
 extern bool host_gic_enabled[];
+/* Device timers: the guest's virtual counter as the test sets it, and the deadline
+ * the core last gave the host timer (arch_timer_deadline's stand-in; UINT64_MAX: off). */
+extern uint64_t host_guest_counter, host_timer_deadline;
 
 #endif

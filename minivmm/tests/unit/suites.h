@@ -19,5 +19,6 @@ Suite *bus_suite(void);
 Suite *devices_suite(void);
 Suite *netdev_suite(void);
 Suite *ne2000_suite(void);
+Suite *dev_timer_suite(void);
 
 #endif

@@ -4,9 +4,10 @@
 
 #include <minivmm/types.h>
 
-#define HOST_IRQ_UART 33          /* the board's PL011 (SPI 1): characters from the host */
-#define GICV_BASE     0x08040000u /* the virtual CPU interface the guest sees as its GICC */
-#define GICV_SIZE     0x2000u
+#define HOST_IRQ_UART  33          /* the board's PL011 (SPI 1): characters from the host */
+#define HOST_IRQ_TIMER 26          /* PPI: the Hyp physical timer, the device timers' alarm (host_timer.c) */
+#define GICV_BASE      0x08040000u /* the virtual CPU interface the guest sees as its GICC */
+#define GICV_SIZE      0x2000u
 
 void gic_init(void);
 uint32_t gic_ack(void);     /* GICC_IAR: the interrupt taken (1023: none) */

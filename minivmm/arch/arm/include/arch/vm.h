@@ -32,6 +32,7 @@ struct arch_vm {
     struct vgic *vgic;          /* lab 4: the "gicd" device's state (vgic_dev.c), or NULL */
     bool vgic_dirty;            /* something may have changed what the LRs should hold */
     bool host_uart_masked;      /* host input waits until the guest's UART can take it (virq.c) */
+    bool host_timer_fired;      /* the device timers' host timer interrupted (virq.c) */
     struct mmio_emul_stats mmio_stats;
     struct cache_sw_stats cache_sw;
 };
