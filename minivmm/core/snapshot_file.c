@@ -68,9 +68,11 @@ static bool page_is_zero(const uint8_t *p)
                 return false;
         return true;
     }
+    /* Eight words ORed per test: a third of the instructions of one test per
+     * word, which is what the scan of every page of RAM costs under TCG. */
     const word_alias *w = (const word_alias *)p;
-    for (uint32_t i = 0; i < SNAPFILE_PAGE / 4; i++)
-        if (w[i])
+    for (uint32_t i = 0; i < SNAPFILE_PAGE / 4; i += 8)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
             return false;
     return true;
 }
