@@ -323,6 +323,22 @@ START_TEST(test_zero_pages)
 }
 END_TEST
 
+/* One non-zero byte anywhere in a page keeps the page: the scan tests words eight at a time. */
+START_TEST(test_one_byte_keeps_its_page)
+{
+    static const unsigned at[] = {0, 1, 3, 4, 28, 31, 32, 33, 2047, 4064, 4092, 4095};
+    for (unsigned i = 0; i < ARRAY_SIZE(at); i++) {
+        memset(ram_a, 0, sizeof(ram_a));
+        ram_a[PAGE + at[i]] = 0x10;
+        save_a();
+        ck_assert_msg(info.stored == 1, "a page whose byte %u is not zero: %u pages stored", at[i],
+                      info.stored);
+        ck_assert_int_eq(snapfile_restore(&vm_b, ARCH, file, file_len, NULL, err, sizeof(err)), 0);
+        ck_assert_mem_eq(ram_b, ram_a, sizeof(ram_a));
+    }
+}
+END_TEST
+
 /* Saving changes nothing, and the same VM saves to the same bytes. */
 START_TEST(test_save_changes_nothing)
 {
@@ -593,6 +609,7 @@ Suite *snapshot_file_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_zero_pages);
+    tcase_add_test(tc, test_one_byte_keeps_its_page);
     tcase_add_test(tc, test_save_changes_nothing);
     tcase_add_test(tc, test_two_ram_sections);
     tcase_add_test(tc, test_every_truncation);
