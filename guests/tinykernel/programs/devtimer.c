@@ -4,12 +4,9 @@
 #include "../timer.h"
 
 #define IRQ_VTIMER 27
-#define EC_WFX     0x01 /* lab 1's exit class of WFI and WFE */
+#define EC_WFX 0x01 /* lab 1's exit class of WFI and WFE */
 
-static void never(unsigned id)
-{
-    (void)id;
-}
+static void never(unsigned id) { (void)id; }
 
 /* Alarms from 16 ns to 10 ms ahead: each WFI must end once, when its alarm fires
  * (minivmm's WFI sleeps until an interrupt or a due device timer), not before
@@ -32,13 +29,15 @@ PROGRAM(dev_timer, "dev-timer", "device timers: a test alarm ends a WFI through 
         uint64_t took = cntvct() - t0;
         fired++;
         CHECK(t, hvc1(MV_HC_TEST_ALARM, 0) == fired, "alarm %u fired more than once", i);
-        CHECK(t, took >= delays[i], "alarm of %u ticks ended the WFI after %u", (unsigned)delays[i], (unsigned)took);
-        CHECK(t, took <= delays[i] + slack, "alarm of %u ticks ended the WFI only after %u", (unsigned)delays[i],
+        CHECK(t, took >= delays[i], "alarm of %u ticks ended the WFI after %u", (unsigned)delays[i],
               (unsigned)took);
+        CHECK(t, took <= delays[i] + slack, "alarm of %u ticks ended the WFI only after %u",
+              (unsigned)delays[i], (unsigned)took);
         uint32_t slept = hvc1(MV_HC_EXIT_COUNT, EC_WFX) - wfis;
         CHECK(t, slept <= 1, "%u WFI exits for one alarm: the WFI did not sleep until it", (unsigned)slept);
     }
-    CHECK(t, hvc1(MV_HC_TEST_ALARM, 0x80000001u) == (uint32_t)MV_HC_EINVAL, "an alarm beyond 2^31 ticks was taken");
+    CHECK(t, hvc1(MV_HC_TEST_ALARM, 0x80000001u) == (uint32_t)MV_HC_EINVAL,
+          "an alarm beyond 2^31 ticks was taken");
     gic_disable(IRQ_VTIMER);
     test_pass(t);
     return 0;

@@ -16,7 +16,7 @@ uint64_t arch_counter_freq(void)
 {
     uint32_t freq;
     __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(freq)); /* CNTFRQ */
-    return freq ? freq : 62500000u;                               /* QEMU virt's, if firmware left it 0 */
+    return freq ? freq : 62500000u;                              /* QEMU virt's, if firmware left it 0 */
 }
 
 static uint64_t cntvoff(void)
@@ -43,6 +43,7 @@ void arch_timer_deadline(uint64_t deadline)
     uint64_t off = cntvoff(), cval = deadline + off;
     if (cval < deadline) /* past the end of the count: never */
         cval = UINT64_MAX;
-    __asm__ volatile("mcrr p15, 6, %0, %1, c14" ::"r"((uint32_t)cval), "r"((uint32_t)(cval >> 32))); /* CNTHP_CVAL */
+    __asm__ volatile("mcrr p15, 6, %0, %1, c14" ::"r"((uint32_t)cval),
+                     "r"((uint32_t)(cval >> 32))); /* CNTHP_CVAL */
     write_ctl(CNTHP_CTL_ENABLE);
 }
