@@ -19,7 +19,7 @@ LAB_FIELDS = ("number", "id", "arch", "title", "student_files")
 NEEDS_TARGETS = ("linux",)
 FIELD_TYPES = {"case": str, "program": str, "vmm_opts": str, "guest_args": str, "guest": str,
                "stdin": str, "stdin_after": str, "what": str, "expect_exit": int, "proof": bool, "hidden": bool, "graded": bool,
-               "reference_only": bool, "needs": str, "net": str}
+               "reference_only": bool, "needs": str, "net": str, "audio": bool}
 # A test's network (Test.net): "" none (QEMU's -nic none), "user" an isolated user network
 # with the grader's TFTP and HTTP servers and per-run files (grader/netfix.py, grader/qemu.py).
 NET_MODES = ("", "user")
@@ -54,6 +54,8 @@ class Test:
     needs: str = ""           # qemu: a make target the guest needs (e.g. "linux"), built in the tree first
     net: str = ""             # qemu: the network, one of NET_MODES ("": none)
     expect_pcap: list = dataclasses.field(default_factory=list)  # qemu, net: bytes some frame of the pcap holds
+    audio: bool = False       # qemu: minivmm writes the HDA output stream to a WAV (audio=<file>)
+    expect_wav: dict = dataclasses.field(default_factory=dict)  # qemu, audio: what the WAV must be (grader/wavcheck.py)
     what: str = ""            # what it checks, for the handout's grading table (inline reStructuredText)
 
 
@@ -136,6 +138,7 @@ def _parse_test(raw, where, default_graded=True):
     if kind == "qemu" and t.proof and not t.program:
         raise ManifestError(f"{where}: proof = true needs a tinykernel 'program'")
     _check_net(t, where)
+    _check_audio(t, where)
     return t
 
 
@@ -154,6 +157,22 @@ def _check_net(t, where):
             why = netfix.placeholder_problem(s, t.net)
             if why:
                 raise ManifestError(f"{where}: {why}")
+
+
+def _check_audio(t, where):
+    """A test's audio fields: audio for a QEMU test; expect_wav a table grader/wavcheck.py
+    accepts, with audio."""
+    if t.audio and t.kind != "qemu":
+        raise ManifestError(f"{where}: 'audio' is for qemu tests")
+    if not isinstance(t.expect_wav, dict):
+        raise ManifestError(f"{where}: 'expect_wav' must be a table")
+    if t.expect_wav:
+        if not t.audio:
+            raise ManifestError(f"{where}: 'expect_wav' needs the stream's WAV (audio = true)")
+        from . import wavcheck  # only here, as netfix above
+        why = wavcheck.expect_problem(t.expect_wav)
+        if why:
+            raise ManifestError(f"{where}: {why}")
 
 
 def _check_deps(tests, where):

@@ -68,8 +68,8 @@ def table(outcomes, notes=(), stream=None, colour=None, phases=None):
 
 def save_logs(outcomes, folder):
     """Write the kept output (head and tail, see proc.run) of every failed test that ran
-    to <folder>/<lab>-<test>.log (and its network capture, if it had one and it lies
-    elsewhere, to <lab>-<test>.pcap) and remove the logs of tests that pass now; returns
+    to <folder>/<lab>-<test>.log (and its network capture and its WAV, if it had them and
+    they lie elsewhere, to <lab>-<test>.pcap and .wav) and remove the logs of tests that pass now; returns
     {test name: path}."""
     folder = pathlib.Path(folder)
     saved = {}
@@ -81,16 +81,16 @@ def save_logs(outcomes, folder):
             continue
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{o.test.name}: {o.reason}\n\n{o.output}")
-        _keep_pcap(o, path.with_suffix(".pcap"))
+        for kind in ("pcap", "wav"):
+            _keep_file(getattr(o, kind, None), path.with_suffix("." + kind))
         saved[o.test.name] = path
     return saved
 
 
-def _keep_pcap(o, dest):
-    """A graded tree is temporary: its capture is copied next to the log it explains."""
-    pcap = getattr(o, "pcap", None)
-    if pcap and pathlib.Path(pcap).is_file() and pathlib.Path(pcap).resolve() != dest.resolve():
-        shutil.copyfile(pcap, dest)
+def _keep_file(src, dest):
+    """A graded tree is temporary: a run's capture or WAV is copied next to the log it explains."""
+    if src and pathlib.Path(src).is_file() and pathlib.Path(src).resolve() != dest.resolve():
+        shutil.copyfile(src, dest)
 
 
 def failure_details(outcomes, stream=None, lines=15, logs=None):

@@ -7,7 +7,7 @@ import pathlib
 import re
 import secrets
 
-from . import netfix, proc, proofkey, qemu, sandbox
+from . import netfix, proc, proofkey, qemu, sandbox, wavcheck
 
 BUILD_TIMEOUT = 600        # a whole tree (no build cache), the pristine cache entry, make linux
 SEEDED_BUILD_TIMEOUT = 60  # a tree started from the cache: the student files and the links
@@ -27,6 +27,7 @@ class Outcome:
     seconds: float = 0.0
     status: str = ""       # "pass", "fail", "timeout", "parent failed", "build failed", "error"
     pcap: str = ""         # a network test's capture (in the build tree: copy it before the tree goes)
+    wav: str = ""          # an audio test's WAV (the same)
 
     def __post_init__(self):
         if not self.status:
@@ -167,11 +168,12 @@ def _run_unit(t, kit, variant, timeout):
     return Outcome(t, True, "ok", r.output, r.seconds)
 
 
-def _judge_qemu(t, r, nonce, fixture=None, pcap=None, key=None):
+def _judge_qemu(t, r, nonce, fixture=None, pcap=None, key=None, wav=None):
     """Why a finished QEMU run does not pass, or None if it does. expect and expect_pcap
     strings have their placeholders ({nonce}, a network fixture's {sha256:NAME}) replaced.
     A test with proof needs PASS lines proved with key, the run's proof key (grader/proofkey.py;
-    None: no line counts)."""
+    None: no line counts). A test with expect_wav needs the WAV at wav to meet it
+    (grader/wavcheck.py)."""
     if r.status != t.expect_exit:
         note = EXIT_NOTES.get(r.status, "")
         return f"exit status {r.status}, expected {t.expect_exit}" + (f" ({note})" if note else "")
@@ -184,8 +186,14 @@ def _judge_qemu(t, r, nonce, fixture=None, pcap=None, key=None):
         why = netfix.pcap_problem(pcap, [netfix.expand(s, nonce, sums) for s in t.expect_pcap])
         if why:
             return why
-    if not t.proof:
-        return None
+    why = _proof_problem(t, r, key) if t.proof else None
+    if why is None and t.expect_wav:  # after the guest's own FAIL line, which says more
+        why = wavcheck.problem(wav, t.expect_wav)
+    return why
+
+
+def _proof_problem(t, r, key):
+    """Why the output lacks the guest's PASS line proved with key, or None."""
     name = re.escape(t.program)
     fail = re.search(rf"^MVTEST {name} FAIL (.*)$", r.output, re.M)
     if fail:
@@ -211,6 +219,15 @@ def pcap_path(kit, t):
     return pathlib.Path(kit).resolve() / "build" / "test-logs" / f"{lab}-{t.name}.pcap"
 
 
+def wav_path(t):
+    """Where an audio test's run has minivmm write its WAV, relative to the tree (minivmm
+    opens it through semihosting, from QEMU's folder, the tree: a relative path keeps the
+    tree's own path, which may hold spaces or commas, off minivmm's command line):
+    build/tmp/<lab>-<test>.wav."""
+    lab = f"lab{t.lab.id}" if t.lab else "minivmm"
+    return pathlib.PurePosixPath("build", "tmp", f"{lab}-{t.name}.wav")
+
+
 GUEST = "build/guest/tinykernel.elf"
 HIDDEN_GUEST = "build/guest/tinykernel-hidden.elf"  # the hidden tests' (Makefile: guest-hidden)
 
@@ -231,9 +248,10 @@ def _run_qemu(t, kit, variant, timeout):
     nonce = secrets.token_hex(4)
     args = ([f"run={t.program}"] if t.program else []) + [f"nonce={nonce}"] + t.guest_args.split()
     arch = test_arch(t)
+    opts = t.vmm_opts.split() + ([f"audio={wav_path(t)}"] if t.audio else [])
 
     def argv(net):
-        return qemu.command(vmm, guest, t.vmm_opts.split(), args, arch=arch, net=net)
+        return qemu.command(vmm, guest, opts, args, arch=arch, net=net)
     try:
         cmd = argv(qemu.net_args(""))  # checks the arch and the words before the tree is touched
     except qemu.ArchError as e:
@@ -252,18 +270,25 @@ def _run_qemu(t, kit, variant, timeout):
 def _run_qemu_keyed(t, kit, timeout, nonce, arch, argv, cmd, image, key):
     """The rest of _run_qemu: the run of cmd (argv(net) for a network), image the run's keyed
     copy of the guest (None: none), key its proof key."""
-    fixture = pcap = None
+    fixture = pcap = wav = None
     writable, readable = [], []
     try:
+        if t.audio:  # a WAV from an earlier run must not count; sandboxed, it alone is writable
+            wav = pathlib.Path(kit).resolve() / wav_path(t)
+            tree_env(kit)
+            wav.unlink(missing_ok=True)
+            if _sandboxed:
+                wav.touch()
+                writable.append(wav)
         if t.net:  # per-run files in the tree's TMPDIR; a pcap from an earlier run must not count
             fixture = netfix.Fixture(tree_env(kit)["TMPDIR"], nonce)
             pcap = pcap_path(kit, t)
             pcap.parent.mkdir(parents=True, exist_ok=True)
             pcap.unlink(missing_ok=True)
             cmd = argv(qemu.net_args(t.net, fixture.path, pcap, arch=arch))
-            if _sandboxed:  # the pcap alone is writable; netserve.py and its Python readable
+            if _sandboxed:  # the pcap (and a WAV) alone writable; netserve.py and its Python readable
                 pcap.touch()
-                writable, readable = [pcap], [qemu.NETSERVE, *sandbox.python_dirs()]
+                writable, readable = [pcap, *writable], [qemu.NETSERVE, *sandbox.python_dirs()]
         r = _step(cmd, kit, "qemu", timeout, writable=writable, readable=readable,
                   own=([fixture.path] if fixture else []) + ([kit / image] if image else []),
                   stdin=t.stdin.encode() if t.stdin else None,
@@ -271,14 +296,15 @@ def _run_qemu_keyed(t, kit, timeout, nonce, arch, argv, cmd, image, key):
     finally:
         if fixture:
             fixture.remove()
-        if pcap and pcap.is_file() and pcap.stat().st_size == 0:
-            pcap.unlink()  # the sandbox's empty file that QEMU never wrote: no pcap, as unsandboxed
-    out, kept = r.output, str(pcap or "")
+        for f in (pcap, wav):
+            if f and f.is_file() and f.stat().st_size == 0:
+                f.unlink()  # the sandbox's empty file that nobody wrote: none, as unsandboxed
+    out, kept, sound = r.output, str(pcap or ""), str(wav or "")
     if r.timed_out:
-        return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout", kept)
+        return Outcome(t, False, f"timed out after {timeout:g} s", out, r.seconds, "timeout", kept, sound)
     r = dataclasses.replace(r, status=qemu.exit_status(arch, r.status))  # minivmm's status
-    why = _judge_qemu(t, r, nonce, fixture, pcap, key)
-    return Outcome(t, why is None, why or "ok", out, r.seconds, pcap=kept)
+    why = _judge_qemu(t, r, nonce, fixture, pcap, key, wav)
+    return Outcome(t, why is None, why or "ok", out, r.seconds, pcap=kept, wav=sound)
 
 
 def run_one(t, kit, variant="skel", scale=1.0):

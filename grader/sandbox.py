@@ -12,7 +12,7 @@ A step is the make of a tree that holds student files, one Check program, or one
   alternatives need, a /proc of its own PID namespace, a minimal /dev (null, zero, random...)
   with a small /dev/shm, and a private size-limited /tmp; the rest of the root read-only;
 - the grading tree at its own path, read-only but for the step's writable places (the make
-  step: the tree's build/; a QEMU run: its pcap file), and read-only extras a step needs
+  step: the tree's build/; a QEMU run: its pcap and WAV files), and read-only extras a step needs
   (the grader's netserve.py and the Python that runs it, for a network test);
 - a cleared environment: PATH, HOME and TMPDIR (both the private /tmp), LANG, and the
   step's own variables;

@@ -31,6 +31,9 @@ static inline void irq_off(void) { __asm__ volatile("cpsid i" ::: "memory"); }
 /* Pseudo-random numbers for hostile-guest tests (xorshift32, rand.c): seed, then draw. */
 void rng_seed(uint32_t seed);
 uint32_t rng(void);
+/* A canary in guest RAM (canary.c): set it, abuse a device, see that nothing wrote it. */
+void canary_set(void);
+bool canary_intact(void);
 
 /* The PL011 driver (uart.c): the console once the VMM has a UART (lab 3). */
 extern uint32_t uart_base; /* 0 while there is none */

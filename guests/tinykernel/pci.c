@@ -3,7 +3,8 @@
  * The ECAM maps every function's 4 KiB of configuration space into memory:
  * bus << 20 | device << 15 | function << 12 | register. Nobody assigns BARs
  * before tinykernel runs (there is no firmware): a driver sizes its BAR,
- * places it in the I/O window and turns decoding on, as Linux does. */
+ * places it in the I/O window (or a memory BAR in the memory window) and turns
+ * decoding on, as Linux does. */
 #include "kernel.h"
 #include "pci.h"
 
@@ -95,6 +96,14 @@ void pci_assign_io(pci_bdf f, unsigned n, uint16_t port)
     pci_write16(f, PCI_COMMAND, cmd & ~PCI_COMMAND_IO); /* no decoding while the BAR moves */
     pci_write32(f, PCI_BAR0 + 4 * n, port);
     pci_write16(f, PCI_COMMAND, cmd | PCI_COMMAND_IO);
+}
+
+void pci_assign_mem(pci_bdf f, unsigned n, uint32_t addr)
+{
+    uint16_t cmd = pci_read16(f, PCI_COMMAND);
+    pci_write16(f, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+    pci_write32(f, PCI_BAR0 + 4 * n, addr);
+    pci_write16(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 }
 
 unsigned pci_irq(pci_bdf f)

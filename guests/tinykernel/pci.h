@@ -10,6 +10,9 @@
  * PCI port p answers at CPU address PCI_IO_WINDOW + p. */
 #define PCI_IO_WINDOW 0x3eff0000u
 #define PCI_IO_SIZE 0x10000u
+/* ... and the memory window: memory BARs are placed at CPU (= bus) addresses in it. */
+#define PCI_MEM_WINDOW 0x10000000u
+#define PCI_MEM_SIZE 0x2eff0000u
 
 /* A function's address: bus, device (slot) and function, as Linux's devfn. */
 typedef uint16_t pci_bdf;
@@ -29,6 +32,7 @@ typedef uint16_t pci_bdf;
 #define PCI_INTERRUPT_PIN 0x3d
 #define PCI_COMMAND_IO 0x0001
 #define PCI_COMMAND_MEMORY 0x0002
+#define PCI_COMMAND_MASTER 0x0004 /* the function may start DMA (bus master) */
 #define PCI_COMMAND_INTX_DISABLE 0x0400
 #define PCI_STATUS_INTERRUPT 0x0008 /* the function asserts its INTx (whether or not it is disabled) */
 #define PCI_HEADER_MULTI 0x80       /* HEADER_TYPE bit 7: a multi-function device */
@@ -67,6 +71,8 @@ bool pci_find(uint16_t vendor, uint16_t device, struct pci_fn *out);
 struct pci_bar pci_bar_size(pci_bdf f, unsigned n);
 /* Place I/O BAR n at port, then let the function decode I/O. */
 void pci_assign_io(pci_bdf f, unsigned n, uint16_t port);
+/* Place 32-bit memory BAR n at addr (in the memory window, aligned to its size), then let the function decode memory. */
+void pci_assign_mem(pci_bdf f, unsigned n, uint32_t addr);
 /* The GIC interrupt ID of the function's INTx pin (the virt board's interrupt-map), 0 if it has none. */
 unsigned pci_irq(pci_bdf f);
 

@@ -7,23 +7,6 @@
 #include "../timer.h"
 
 #define SLIRP_GW 0x0a000202u /* 10.0.2.2 */
-#define RAM_CANARY 0x5a17c0deu
-
-static volatile uint32_t canary[64]; /* guest RAM the VMM must never write into */
-
-static void canary_set(void)
-{
-    for (unsigned i = 0; i < 64; i++)
-        canary[i] = RAM_CANARY ^ i;
-}
-
-static bool canary_intact(void)
-{
-    for (unsigned i = 0; i < 64; i++)
-        if (canary[i] != (RAM_CANARY ^ i))
-            return false;
-    return true;
-}
 
 /* The card still works: found, reset, PROM read, an ARP answered by slirp's gateway. */
 static const char *card_works(uint8_t mac[6])
