@@ -137,7 +137,7 @@ HOST_SRCS := minivmm/core/fmt.c minivmm/core/cmdline.c minivmm/core/elf.c minivm
              minivmm/core/panic.c minivmm/core/console.c minivmm/core/guest_dt.c minivmm/core/guest_dt_user.c \
              minivmm/core/fdt_read.c minivmm/core/bus.c minivmm/core/snapshot.c minivmm/core/device.c \
              minivmm/core/vm_snapshot.c minivmm/core/test_hypercall.c minivmm/core/crc32c.c \
-             minivmm/core/snapshot_file.c minivmm/core/dev_timer.c \
+             minivmm/core/snapshot_file.c minivmm/core/dev_timer.c minivmm/core/console_escape.c \
              $(wildcard minivmm/devices/*.c) $(wildcard minivmm/backend/*.c) \
              $(ARCH_HOST_SRCS) $(filter %.c,$(filter-out minivmm/arch/%,$(STUDENT_FILES)) \
                                              $(filter minivmm/arch/$(ARCH)/%,$(STUDENT_FILES))) \

@@ -10,16 +10,20 @@
 struct vm *current_vm;
 bool vmm_print_stats = true;
 
+void vmm_print_run_stats(const struct vm *vm)
+{
+    stats_print(&vm->vcpu.stats);
+    arch_print_stats(vm);
+    vm_print_device_stats(vm);
+    netdev_print_stats();
+}
+
 void vmm_exit(int status)
 {
     if (current_vm)
         netdev_flush(); /* the guest's last frames leave before QEMU ends */
-    if (current_vm && vmm_print_stats) {
-        stats_print(&current_vm->vcpu.stats);
-        arch_print_stats(current_vm);
-        vm_print_device_stats(current_vm);
-        netdev_print_stats();
-    }
+    if (current_vm && vmm_print_stats)
+        vmm_print_run_stats(current_vm);
     host_exit(status);
 }
 

@@ -9,8 +9,8 @@
 #include <minivmm/vm_snapshot.h>
 
 /* What vm->watch turns on: the exit trace before a handler runs, the
- * snapshot self-test and the snapshot file after it. Out of line, so that
- * the loop stays short for the exits nobody watches. */
+ * snapshot self-test, the snapshot files and the console's quit after it.
+ * Out of line, so that the loop stays short for the exits nobody watches. */
 static void __attribute__((noinline)) watch_before(const struct vcpu *v, uint32_t cls)
 {
     if (trace_exits)
@@ -21,8 +21,18 @@ static void __attribute__((noinline)) watch_after(struct vm *vm)
 {
     if (vm->vcpu.stats.total == vm->snapshot_test_at)
         vm_snapshot_selftest(vm);
-    if (vm->snapshot_requested || (vm->snapshot_at && vm->vcpu.stats.total == vm->snapshot_at))
-        vm_snapshot_write(vm);
+    if (vm->snapshot_requested || (vm->snapshot_at && vm->vcpu.stats.total == vm->snapshot_at)) {
+        vm->snapshot_requested = false;
+        vm_snapshot_write(vm, vm->snapshot_path);
+    }
+    if (vm->console_snapshot[0]) {
+        vm_snapshot_write(vm, vm->console_snapshot);
+        vm->console_snapshot[0] = '\0';
+    }
+    if (vm->quit_requested) {
+        printk("minivmm: quit from the console at exit %llu\n", (unsigned long long)vm->vcpu.stats.total);
+        vmm_exit(MV_EXIT_OK);
+    }
 }
 
 void vcpu_run(struct vcpu *v)

@@ -1,4 +1,4 @@
-/* Snapshot files in a running minivmm: one written at an exit (snapshot-at=) or when the guest asks (MV_HC_TEST_SNAPSHOT), one restored at start (restore=). */
+/* Snapshot files in a running minivmm: one written at an exit (snapshot-at=), when the guest asks (MV_HC_TEST_SNAPSHOT) or from the console escape, one restored at start (restore=). */
 #include <minivmm/alloc.h>
 #include <minivmm/console.h>
 #include <minivmm/host_virtio.h>
@@ -13,35 +13,34 @@ static unsigned ms_between(uint64_t from_us, uint64_t to_us)
 
 /* The line that marks the instant in the console output: the guest's output
  * before it came before the snapshot (minivmm/tests/snapdet.py cuts there). */
-static void report_write(const struct vm *vm, const struct snapfile_info *info, uint64_t t0, uint64_t t1,
-                         uint64_t t2)
+static void report_write(const struct vm *vm, const char *path, const struct snapfile_info *info, uint64_t t0,
+                         uint64_t t1, uint64_t t2)
 {
     printk("minivmm: snapshot at exit %llu written to '%s': %zu bytes, %u sections, %u of %u RAM pages "
            "stored; made in %u ms, written in %u ms\n",
-           (unsigned long long)vm->vcpu.stats.total, vm->snapshot_path, info->size, info->sections,
-           info->stored, info->pages, ms_between(t0, t1), ms_between(t1, t2));
+           (unsigned long long)vm->vcpu.stats.total, path, info->size, info->sections, info->stored,
+           info->pages, ms_between(t0, t1), ms_between(t1, t2));
 }
 
 /* Nothing the guest sees changes: the state is only read, the file goes
  * through the host channel, and the time it all took is taken off the
  * guest's clock. A failure is said and the guest goes on without a file. */
-void vm_snapshot_write(struct vm *vm)
+void vm_snapshot_write(struct vm *vm, const char *path)
 {
     char err[160];
     uint8_t *file;
     struct snapfile_info info;
     uint64_t clock = arch_snapshot_clock(), t0 = host_usecs();
-    vm->snapshot_requested = false;
     if (snapfile_save(vm, arch_snapshot_id(), clock, &file, &info, err, sizeof(err))) {
         printk("minivmm: snapshot at exit %llu not taken: %s\n", (unsigned long long)vm->vcpu.stats.total,
                err);
     } else {
         uint64_t t1 = host_usecs();
-        if (hostfs_write_file(vm->snapshot_path, file, info.size, err, sizeof(err)))
+        if (hostfs_write_file(path, file, info.size, err, sizeof(err)))
             printk("minivmm: snapshot at exit %llu not written to '%s': %s\n",
-                   (unsigned long long)vm->vcpu.stats.total, vm->snapshot_path, err);
+                   (unsigned long long)vm->vcpu.stats.total, path, err);
         else
-            report_write(vm, &info, t0, t1, host_usecs());
+            report_write(vm, path, &info, t0, t1, host_usecs());
         mv_free(file);
     }
     arch_vcpu_clock_shift(&vm->vcpu, arch_snapshot_clock() - clock);

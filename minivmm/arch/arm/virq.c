@@ -109,14 +109,16 @@ static bool may_wake(const struct vgic *g)
 
 /* A trapped WFI: sleep (in Hyp mode, interrupts masked: WFI still wakes on a
  * pending one) until the guest has an interrupt to take, or a device timer is
- * due (the WFI then completes without one, as the architecture allows, and the
- * run loop fires the timer, whose device may raise a line). A WFI that nothing
- * could ever end completes at once instead, so a guest without interrupts is
- * not stuck. */
+ * due, or a command typed on the console escape needs the run loop (the WFI
+ * then completes without one, as the architecture allows, and the run loop
+ * fires the timer, whose device may raise a line, or takes the snapshot). A
+ * WFI that nothing could ever end completes at once instead, so a guest
+ * without interrupts is not stuck. */
 void arch_wait_for_interrupt(struct vm *vm)
 {
     vm->arch.host_timer_fired = false;
-    while (may_wake(vm->arch.vgic) && !vgic_has_pending(vm->arch.vgic) && !vm->arch.host_timer_fired) {
+    while (may_wake(vm->arch.vgic) && !vgic_has_pending(vm->arch.vgic) && !vm->arch.host_timer_fired &&
+           !vm_console_request(vm)) {
         __asm__ volatile("dsb\n\twfi" ::: "memory");
         arch_handle_irqs(vm);
     }

@@ -20,6 +20,10 @@ void panic(const char *fmt, ...) NORETURN PRINTF_LIKE(1, 2);
 void todo_fail(int lab, const char *func, const char *section) NORETURN;
 #define MV_TODO(lab, section) todo_fail((lab), __func__, (section))
 
+struct vm;
+/* The exit statistics as a run ends with them: exit classes, the port's, the
+ * devices' and the host NIC's lines (stats=off does not apply). */
+void vmm_print_run_stats(const struct vm *vm);
 /* Stop the VMM with the given status (prints the exit statistics first). */
 void vmm_exit(int status) NORETURN;
 

@@ -75,8 +75,9 @@ void arch_vcpu_clock_shift(struct vcpu *v, uint64_t ticks);
 
 /* ---- Snapshot files in a running minivmm (core/snapshot_run.c). */
 
-/* Write vm to its snapshot= file now (the run loop, after an exit), and go on. */
-void vm_snapshot_write(struct vm *vm);
+/* Write vm to the host file at path (snapshot=, or the console's) now (the
+ * run loop, after an exit), and go on. */
+void vm_snapshot_write(struct vm *vm, const char *path);
 /* restore=: the VM, made from the command line, from the file at path, or
  * stop minivmm with a message (before the guest runs). */
 void vm_snapshot_load(struct vm *vm, const char *path);

@@ -3,6 +3,7 @@
 #define MINIVMM_VM_H
 
 #include "bus.h"
+#include "console_escape.h"
 #include "device.h"
 #include "mmio.h"
 #include "types.h"
@@ -17,6 +18,7 @@ struct dev_timer;
 #define GUEST_RAM_MAX_MIB     128u
 #define GUEST_DTB_MAX         0x4000u /* room for the device tree at the top of RAM */
 #define BOOTARGS_MAX          256
+#define VM_PATH_MAX           256 /* a host path the VM keeps, NUL included (as the command line's) */
 
 /* What the labs done so far give a VM, resolved once when it is made
  * (arch_vm_features), so that hot paths test a bit instead of lab switches. */
@@ -59,12 +61,18 @@ struct vm {
     struct device *devices; /* the board's devices this VM has (device.h) */
     struct pci_host *pci;   /* the "pci-host" device's state, which PCI devices attach to (lab 5), or NULL */
     unsigned ndevices;
+    /* The console's "snapshot <file>": taken after this exit, then "". The VM's
+     * own copy (snapshot_path points into vmm_main's options, which live as
+     * long as minivmm, but the console's line is reused by the next command). */
+    char console_snapshot[VM_PATH_MAX];
     struct console_sink console;
+    struct console_escape escape; /* the console escape's state (Ctrl-], console_escape.h) */
     uint64_t snapshot_test_at;    /* snapshot-test=<exit>: save, clobber, restore at that exit (0: never) */
     uint64_t snapshot_at;         /* snapshot-at=<exit>: write the snapshot file at that exit (0: never) */
     const char *snapshot_path;    /* snapshot=<path>: the host file snapshots go to, or NULL */
     bool snapshot_requested;      /* the guest asked for one (MV_HC_TEST_SNAPSHOT): taken after this exit */
-    bool watch;                   /* the run loop traces exits or waits for a snapshot above (core/run.c) */
+    bool quit_requested;          /* the console's "quit": the run loop ends minivmm after this exit */
+    bool watch;                   /* the run loop traces exits, or has a snapshot or quit to do (run.c) */
     struct dev_timer *timers;     /* the devices' armed timers, earliest first (dev_timer.h) */
     struct dev_timer *test_alarm; /* MV_HC_TEST_ALARM's, made at its first use, or NULL */
     uint32_t test_alarms;         /* how many of them fired */
@@ -88,6 +96,13 @@ void vm_power_off(struct vm *vm) NORETURN;
 /* The reset itself: devices, the architecture's VM state, then the image
  * loaded again and the vCPU as at the first boot (the run loop calls it). */
 void vm_reset(struct vm *vm);
+
+/* Did the console escape ask the run loop for something (a snapshot, to
+ * quit)? A sleeping vCPU (WFI) wakes for it, so that it happens now. */
+static inline bool vm_console_request(const struct vm *vm)
+{
+    return vm->quit_requested || vm->console_snapshot[0];
+}
 
 static inline bool vm_has(const struct vm *vm, uint32_t feature)
 {

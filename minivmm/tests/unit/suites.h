@@ -20,5 +20,6 @@ Suite *devices_suite(void);
 Suite *netdev_suite(void);
 Suite *ne2000_suite(void);
 Suite *dev_timer_suite(void);
+Suite *console_escape_suite(void);
 
 #endif
