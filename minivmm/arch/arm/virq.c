@@ -82,13 +82,19 @@ static void vtimer_resample(struct vm *vm)
     }
 }
 
-void arch_vgic_enter(struct vm *vm)
+/* Host input that waited for room in the guest's UART may come in again. */
+static void host_uart_unmask(struct vm *vm)
 {
-    vtimer_resample(vm);
     if (vm->arch.host_uart_masked && vm->console.can_take && vm->console.can_take(vm->console.dev)) {
         vm->arch.host_uart_masked = false;
         gic_set_enabled(HOST_IRQ_UART, true);
     }
+}
+
+void arch_vgic_enter(struct vm *vm)
+{
+    vtimer_resample(vm);
+    host_uart_unmask(vm);
     if (vm->arch.vgic_dirty) {
         vm->arch.vgic_dirty = false;
         vgic_flush_lrs(vm->arch.vgic);
@@ -121,5 +127,8 @@ void arch_wait_for_interrupt(struct vm *vm)
            !vm_console_request(vm)) {
         __asm__ volatile("dsb\n\twfi" ::: "memory");
         arch_handle_irqs(vm);
+        /* Input the console escape took left the guest's UART with room but
+         * no interrupt to end the sleep: the next characters must still come. */
+        host_uart_unmask(vm);
     }
 }

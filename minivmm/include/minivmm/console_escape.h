@@ -11,10 +11,10 @@ struct vm;
 
 /* Where the escape is in the host's input (core/console_escape.c). */
 struct console_escape {
-    uint8_t mode;               /* passing bytes to the guest, just after Ctrl-], or reading a line */
-    bool overlong;              /* characters of this line were refused for want of room: it is not run */
-    bool skip_lf;               /* a CR ended the last line: drop the LF of a CR LF after it */
-    uint16_t len;               /* characters in line (never CONSOLE_ESCAPE_LINE or more) */
+    uint8_t mode;  /* passing bytes to the guest, just after Ctrl-], or reading a line */
+    bool overlong; /* characters of this line were refused for want of room: it is not run */
+    bool skip_lf;  /* a CR ended the last line: drop the LF of a CR LF after it */
+    uint16_t len;  /* characters in line (never CONSOLE_ESCAPE_LINE or more) */
     char line[CONSOLE_ESCAPE_LINE];
 };
 
