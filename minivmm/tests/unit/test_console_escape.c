@@ -52,8 +52,12 @@ END_TEST
 START_TEST(test_double_escape_is_literal)
 {
     char out[8];
-    ck_assert_uint_eq(feed("\x1d\x1d" "b", out), 2);
-    ck_assert_str_eq(out, "\x1d" "b");
+    ck_assert_uint_eq(feed("\x1d\x1d"
+                           "b",
+                           out),
+                      2);
+    ck_assert_str_eq(out, "\x1d"
+                          "b");
     ck_assert(said("minivmm> "));
     ck_assert(!vm.quit_requested && !vm.console_snapshot[0]);
 }
@@ -124,7 +128,9 @@ END_TEST
 
 START_TEST(test_unknown_and_arguments)
 {
-    feed("\x1d" "bogus arg\r", NULL);
+    feed("\x1d"
+         "bogus arg\r",
+         NULL);
     ck_assert(said("minivmm: unknown command 'bogus' (help lists them)"));
     feed("\x1dquit now\r", NULL);
     ck_assert(said("minivmm: quit takes no argument"));
