@@ -185,6 +185,14 @@ static int opt_restore(struct vmm_options *o, const char *v)
 {
     return set_path(o->restore, v);
 }
+/* A .wav name only: minivmm replaces the file, so a slip (audio=guest.elf) must not cost one. */
+static int opt_audio(struct vmm_options *o, const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 5 || strcmp(v + n - 4, ".wav"))
+        return -1;
+    return set_path(o->audio, v);
+}
 
 static const struct option options[] = {
     {"trace", "exits|none", "print one line per guest exit", opt_trace},
@@ -214,6 +222,8 @@ static const struct option options[] = {
     {"mac", "xx:xx:xx:xx:xx:xx", "the guest NIC's unicast address (default 52:54:00:12:34:56)", opt_mac},
     {"net-test", "on|off",
      "at start, ARP for 10.0.2.2 through the host NIC and print the reply (a self-test)", opt_net_test},
+    {"audio", "<file>.wav", "write what the sound card plays (lab 6) to this host file (replaced)",
+     opt_audio},
 };
 
 void cmdline_usage(void)

@@ -1,6 +1,7 @@
 /* vmm_main: parse the command line, load the guest (or restore a snapshot), build its boot information and run it. */
 #include <minivmm/alloc.h>
 #include <minivmm/arch.h>
+#include <minivmm/audio.h>
 #include <minivmm/cmdline.h>
 #include <minivmm/console.h>
 #include <minivmm/device.h>
@@ -130,6 +131,16 @@ static void start_network(struct vm *vm, const struct vmm_options *o)
     }
 }
 
+/* audio=: the WAV file the sound card plays into, made before the guest runs. */
+static void start_audio(const struct vmm_options *o)
+{
+    char err[CMDLINE_PATH_MAX + 64];
+    if (*o->audio && audio_open(o->audio, err, sizeof(err))) {
+        printk("minivmm: audio=: %s\n", err);
+        host_exit(MV_EXIT_USAGE);
+    }
+}
+
 /* dtb-out=: the device tree the guest gets, for dtc or a later dtb=. */
 static void write_dtb(struct vm *vm, const char *path)
 {
@@ -172,6 +183,7 @@ void vmm_main(void)
     vm->ram_host = arch_guest_ram(vm);
     arch_vm_init(vm);
     start_network(vm, &opt);
+    start_audio(&opt);
     create_devices(vm);
     memcpy(vm->bootargs, opt.guest_args, sizeof(vm->bootargs));
     if (*opt.restore)

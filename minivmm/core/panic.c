@@ -1,5 +1,6 @@
 /* Fatal errors: panic() with a state dump, the loud stop of a skeleton function, and the VMM's exit path. */
 #include <minivmm/arch.h>
+#include <minivmm/audio.h>
 #include <minivmm/console.h>
 #include <minivmm/hostfs.h>
 #include <minivmm/netdev.h>
@@ -22,6 +23,7 @@ void vmm_exit(int status)
 {
     if (current_vm)
         netdev_flush(); /* the guest's last frames leave before QEMU ends */
+    audio_flush();      /* the WAV file's header gets its sizes */
     if (current_vm && vmm_print_stats)
         vmm_print_run_stats(current_vm);
     host_exit(status);

@@ -9,6 +9,7 @@
 #include <arch/stage2.h>
 #include <arch/vgic.h>
 #include <arch/vm.h>
+#include <devices/hda.h>
 #include <devices/pci.h>
 #include <devices/testdev.h>
 #include <devices/vpl011.h>
@@ -26,6 +27,7 @@ static const struct pci_host_params pci_windows = {
 };
 
 #define VM_F_LAB5 (VM_F_DEVICES | VM_F_IRQS | VM_F_PCI)
+#define VM_F_LAB6 (VM_F_LAB5 | VM_F_HDA)
 
 /* clang-format off */
 static const struct board_slot virt_slots[] = {
@@ -41,6 +43,8 @@ static const struct board_slot virt_slots[] = {
       VM_F_LAB5, &pci_windows, false },
     { "ne2000",  GUEST_NE2000_DEV,  0, PCI_INTX_LINE(GUEST_PCI_INTX_IRQ, GUEST_NE2000_DEV, 1), NULL, NULL, 0,
       VM_F_LAB5, NULL, true },
+    { "hda",     GUEST_HDA_DEV,     0, PCI_INTX_LINE(GUEST_PCI_INTX_IRQ, GUEST_HDA_DEV, 1), NULL, NULL, 0,
+      VM_F_LAB6, NULL, true },
 };
 /* clang-format on */
 
@@ -70,7 +74,11 @@ uint32_t arch_vm_features(void)
         printk("minivmm: no PCI bus for the guest (lab 5, 'Task 1: configuration space')\n");
         return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS;
     }
-    return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS | VM_F_PCI;
+    if (!lab6_hda_enabled) {
+        printk("minivmm: no sound card for the guest (lab 6, 'Task 1: the command rings')\n");
+        return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS | VM_F_PCI;
+    }
+    return VM_F_STAGE2 | VM_F_DEVICES | VM_F_IRQS | VM_F_PCI | VM_F_HDA;
 }
 
 /* A device's line into the guest's distributor (lab 4). */

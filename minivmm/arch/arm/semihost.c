@@ -8,6 +8,7 @@
 #define SYS_CLOSE                    0x02
 #define SYS_WRITE                    0x05
 #define SYS_READ                     0x06
+#define SYS_SEEK                     0x0a
 #define SYS_FLEN                     0x0c
 #define SYS_GET_CMDLINE              0x15
 #define SYS_EXIT_EXTENDED            0x20
@@ -90,4 +91,28 @@ int hostfs_write_file(const char *path, const void *data, size_t len, char *err,
         return -1;
     }
     return 0;
+}
+
+int hostfs_create(const char *path)
+{
+    int32_t fd = host_open(path, OPEN_MODE_WB);
+    return fd < 0 ? -1 : (int)fd;
+}
+
+int hostfs_write(int fd, const void *data, size_t len)
+{
+    uint32_t args[3] = {(uint32_t)fd, (uint32_t)(uintptr_t)data, (uint32_t)len};
+    return semihost(SYS_WRITE, args) == 0 ? 0 : -1; /* bytes NOT written */
+}
+
+int hostfs_seek(int fd, uint32_t pos)
+{
+    uint32_t args[2] = {(uint32_t)fd, pos};
+    return semihost(SYS_SEEK, args) == 0 ? 0 : -1;
+}
+
+void hostfs_close(int fd)
+{
+    int32_t h = fd;
+    semihost(SYS_CLOSE, &h);
 }

@@ -26,6 +26,7 @@ struct vmm_options {
     char dtb_out[CMDLINE_PATH_MAX];  /* dtb-out=<path>: write the guest's device tree there, or "" */
     char snapshot[CMDLINE_PATH_MAX]; /* snapshot=<path>: where a snapshot file goes, or "" */
     char restore[CMDLINE_PATH_MAX];  /* restore=<path>: start from this snapshot file, or "" */
+    char audio[CMDLINE_PATH_MAX];    /* audio=<file>.wav: where the sound card's output goes, or "" */
     char guest_args[CMDLINE_ARGS_MAX]; /* the rest, passed to the guest as bootargs */
 };
 

@@ -27,6 +27,7 @@ enum vm_feature {
     VM_F_DEVICES = 1u << 1, /* emulated devices on the MMIO bus (lab 3) */
     VM_F_IRQS = 1u << 2,    /* the guest's interrupt controller and timer (lab 4) */
     VM_F_PCI = 1u << 3,     /* a PCI host bridge and the devices behind it (lab 5) */
+    VM_F_HDA = 1u << 4,     /* the HD Audio controller on that bus (lab 6) */
 };
 
 /* Where host console input goes: the guest's UART once it has one. */

@@ -435,6 +435,38 @@ def ne2000():
     write("ne2000", "filters", mcast)
 
 
+# ---- hda: operations (the comment above its LLVMFuzzerTestOneInput): BAR accesses, time, RAM words.
+HDA_WIDTH = {1: 0, 2: 1, 4: 2}
+
+
+def hda_io(write, off, val=0, width=4):
+    return (bytes([HDA_WIDTH[width] * 2 + write, 224]) + le16(off)
+            + (val.to_bytes(width, "little") if write else b""))
+
+
+def hda_time(steps, ms=False):
+    return bytes([11 if ms else 10]) + le16(steps)
+
+
+def hda_ram(word, value):
+    return bytes([13]) + le16(word) + value.to_bytes(4, "little")
+
+
+def hda():
+    init = bytes([12])
+    write("hda", "linux-play", init + hda_time(30, ms=True) + hda_io(0, 0x84) + hda_io(0, 0x2084)
+          + hda_io(1, 0x83, 0x1c, 1) + hda_io(0, 0x24) + hda_time(500) + hda_io(1, 0x80, 0, 1))
+    verbs = b"".join(bytes([14, i]) + (0x000f0000 | i << 20).to_bytes(4, "little") for i in range(1, 40))
+    write("hda", "verb-storm", init + verbs + hda_io(0, 0x58, width=2) + hda_io(1, 0x5d, 5, 1)
+          + hda_io(1, 0x5a, 0, 2) + bytes([14, 0]) + (0x20f00000).to_bytes(4, "little"))
+    hostile = (init + hda_ram(0x3000 // 4, 0x10000000) + hda_time(5, ms=True) + hda_io(1, 0x80, 0x100016)
+               + hda_io(1, 0x9c, 1) + hda_io(1, 0x80, 0x100016) + hda_io(1, 0x98, 0xffffff80)
+               + hda_io(1, 0x8c, 0xffff, 2) + hda_io(1, 0x80, 0x100016) + hda_time(3, ms=True)
+               + hda_io(1, 0x88, 0) + hda_io(1, 0x40, 0x3f000000) + hda_io(1, 0x48, 9, 2)
+               + hda_io(1, 0x74, 1) + bytes([15]))
+    write("hda", "hostile", hostile)
+
+
 # ---- virtio_net: a transport version byte, then operations (see virtio_net.c).
 
 def vnet_op(op, length=60, fill=0xab, extra=b""):
@@ -458,7 +490,7 @@ def virtio_net():
 
 
 WRITERS = {"cmdline": cmdline, "elf": elves, "zimage": zimages, "fdt": fdts, "pl011": pl011, "gicd": gicd,
-           "decode": decode, "pci": pci, "ne2000": ne2000, "virtio_net": virtio_net, "snapshot": snapshots,
+           "decode": decode, "pci": pci, "ne2000": ne2000, "hda": hda, "virtio_net": virtio_net, "snapshot": snapshots,
            "snapfile": snapfiles}
 
 

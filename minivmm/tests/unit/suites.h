@@ -20,6 +20,7 @@ Suite *devices_suite(void);
 Suite *netdev_suite(void);
 Suite *ne2000_suite(void);
 Suite *dev_timer_suite(void);
+Suite *hda_suite(void);
 Suite *console_escape_suite(void);
 
 #endif

@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, netdev_suite());
     srunner_add_suite(sr, ne2000_suite());
     srunner_add_suite(sr, dev_timer_suite());
+    srunner_add_suite(sr, hda_suite());
     srunner_add_suite(sr, console_escape_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr); /* failures and errors both count */

@@ -63,6 +63,7 @@ struct arch_vm {
 #define GUEST_PCI_MEM_SIZE  0x2eff0000u
 #define GUEST_PCI_INTX_IRQ  35u /* SPIs 3-6 (interrupt IDs 35-38) carry INTA-INTD */
 #define GUEST_NE2000_DEV    1u  /* the NE2000's device number on bus 0 */
+#define GUEST_HDA_DEV       2u  /* the HD Audio controller's (lab 6) */
 
 /* virq.c (lab 4): physical interrupts and the list registers around guest entry. */
 struct vm;
