@@ -8,21 +8,27 @@ HOSTCC  ?= gcc
 PYTHON  ?= python3
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-# ---- The architecture: ARCH=arm (the default) is the only port today. What is
-# ARM-specific (target compiler and flags, headers, linker script, sources, Debian
-# packages) is in minivmm/arch/$(ARCH)/arch.mk; the build folders are the same for
-# every port (build/sol, build/skel, build/sub, build/guest).
+# ---- The architecture: ARCH=arm (the default), or ARCH=x86 (AMD SVM, a first milestone:
+# `make ARCH=x86` builds minivmm and its guest, `make run ARCH=x86` boots them). What is
+# port-specific (target compiler and flags, headers, linker script, sources, Debian
+# packages) is in minivmm/arch/$(ARCH)/arch.mk; ARM's build folders are build/sol,
+# build/skel, build/sub and build/guest, another port's are under its ARCH_BUILD
+# (x86: build/x86/sol...), so that the two never share an object.
 ARCH    ?= arm
 PORTS   := $(sort $(patsubst minivmm/arch/%/arch.mk,%,$(wildcard minivmm/arch/*/arch.mk)))
 ifeq ($(wildcard minivmm/arch/$(ARCH)/arch.mk),)
 arch_from_env := $(if $(filter environment,$(origin ARCH)), (ARCH=$(ARCH) comes from your environment: unset it or pass ARCH=arm))
-ifeq ($(ARCH),x86)
-$(error ARCH=x86: the x86 track (minivmm/arch/x86/) is not written yet (issue 16); ARCH=arm is the only port today$(arch_from_env))
-else
 $(error unknown ARCH=$(ARCH): ports are: $(PORTS)$(arch_from_env))
 endif
-endif
 include minivmm/arch/$(ARCH)/arch.mk
+ARCH_BUILD := $(or $(ARCH_BUILD),build)
+# A port still being written lists the targets it has (ARCH_GOALS); the others say so.
+ifneq ($(ARCH_GOALS),)
+arch_missing := $(filter-out $(ARCH_GOALS) $(ARCH_BUILD)/%,$(MAKECMDGOALS))
+ifneq ($(arch_missing),)
+$(error make $(arch_missing) ARCH=$(ARCH): not there yet for this port (issue 16); ARCH=$(ARCH) has: $(ARCH_GOALS))
+endif
+endif
 
 # ---- Which student files to build: SUBMISSION=<dir>, else SOLUTIONS=1, else the skeleton.
 SUBMISSION ?=
@@ -52,7 +58,7 @@ VARIANT := sol
 else
 VARIANT := skel
 endif
-B := build/$(VARIANT)
+B := $(ARCH_BUILD)/$(VARIANT)
 
 STUDENT_FILES := $(shell $(PYTHON) -m grader.manifest student-files)
 ifneq ($(.SHELLSTATUS),0)
@@ -96,7 +102,8 @@ $(foreach s,$(VMM_SRCS),$(eval $(call vmm_rule,$(s))))
 
 $(VMM_ELF): $(VMM_OBJS) $(ARCH_LDSCRIPT)
 	@echo "  LD      $@"
-	@$(CC_TARGET) $(TARGET_FLAGS) -T $(ARCH_LDSCRIPT) $(VMM_OBJS) -lgcc -o $@
+	@$(CC_TARGET) $(TARGET_FLAGS) $(ARCH_LDFLAGS) -T $(ARCH_LDSCRIPT) $(VMM_OBJS) -lgcc -o $@
+	$(ARCH_VMM_POSTLINK)
 
 # ---- tinykernel (the guest, built with the target compiler); it shares the VMM's formatter and string functions
 GUEST_DIR  := build/guest
@@ -222,7 +229,7 @@ $(FUZZ_ALL:%=$(FUZZ_DIR)/%): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/minivmm/tests/fuzz/%
 # ---- Entry points
 .PHONY: all guest-hidden unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins FORCE
 
-all: $(VMM_ELF) $(GUEST_ELF) $(FIXTURES)
+all: $(VMM_ELF) $(or $(ARCH_ALL),$(GUEST_ELF) $(FIXTURES))
 
 unit-bins: $(UNIT_BINS)
 
@@ -244,7 +251,7 @@ RUN_DEPS   = linux
 else
 VMM_OPTS  ?=
 RUN_ARGS  ?= run=demo
-RUN_GUEST  = $(GUEST_ELF)
+RUN_GUEST  = $(or $(ARCH_GUEST_ELF),$(GUEST_ELF))
 endif
 QEMU_RUN   = $(PYTHON) -m grader.qemu --arch $(ARCH) --vmm $(VMM_ELF) --guest $(RUN_GUEST) $(if $(VMM_OPTS),--vmm-opts "$(VMM_OPTS)")
 

@@ -30,6 +30,35 @@ def _semihosting(vmm, words):
             "-kernel", str(vmm)]
 
 
+def _multiboot(vmm, words):
+    """x86: minivmm is QEMU's multiboot -kernel; its command line is the multiboot command line
+    (QEMU puts the kernel's path first, where minivmm skips the program name), and the host files
+    it reads are multiboot modules named by their path: the guest image (the first word after the
+    options, which have an '=') and the files that initrd=, dtb= and restore= name."""
+    for w in words:
+        if not w or any(c.isspace() for c in w):
+            raise ValueError(f"argument {w!r}: minivmm arguments cannot be empty or contain spaces")
+    opts = [w for w in words[1:] if "=" in w]
+    guest = [w for w in words[1:] if "=" not in w][:1]
+    files = guest + [w.split("=", 1)[1] for w in opts if w.split("=", 1)[0] in ("initrd", "dtb", "restore")]
+    argv = ["-kernel", str(vmm), "-append", " ".join(words[1:])]
+    if files:
+        argv += ["-initrd", ",".join(_opt(f) for f in files)]
+    return argv
+
+
+# x86: minivmm writes its status + 1 to isa-debug-exit (port 0xf4), which ends QEMU with
+# ((status + 1) << 1) | 1: 3, 5, 7... An even status or 1 is QEMU's own (0: the machine shut down
+# without minivmm's word, as a triple fault in minivmm does with -no-reboot, or the monitor's quit;
+# 1: QEMU's error), which becomes 128 + that status, never one of minivmm's (0-126).
+def _debug_exit_status(status):
+    if status < 0:  # a signal
+        return status
+    if status & 1 and status >= 3:
+        return (status >> 1) - 1
+    return 128 + status
+
+
 @dataclasses.dataclass(frozen=True)
 class Machine:
     """How QEMU runs minivmm for one architecture."""
@@ -55,9 +84,18 @@ MACHINES = {
         bare_pci="highmem=off",
         # on the last virtio-mmio transport (0x0a003e00), legacy (v1) unless told otherwise
         host_nic="virtio-net-device"),
+    # The x86 track's first milestone (minivmm/arch/x86/): AMD SVM with nested paging under TCG,
+    # minivmm's console on COM1, its exit status through isa-debug-exit. No host NIC yet.
+    "x86": Machine(
+        qemu="qemu-system-x86_64",
+        board=("-M", "pc", "-cpu", "qemu64,+svm,+npt", "-m", "512", "-display", "none", "-vga", "none", "-no-reboot",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"),
+        bare_board=("-M", "pc", "-cpu", "qemu64"),
+        boot=_multiboot,
+        exit_status=_debug_exit_status),
 }
 # Architectures the kit plans but has no QEMU machine for yet: why, for the message.
-NOT_YET = {"x86": "the x86 track (minivmm/arch/x86/) is not written yet (issue 16)"}
+NOT_YET = {}
 # Deterministic time: the virtual clock follows executed instructions and idle time is skipped.
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 

@@ -1,13 +1,13 @@
-/* ELF loader: validates a 32-bit ARM executable completely, then copies its PT_LOAD segments into guest RAM. */
+/* ELF loader: validates a 32-bit executable of the port's machine completely, then copies its PT_LOAD segments into guest RAM. */
 #include <minivmm/console.h>
 #include <minivmm/elf.h>
 #include <minivmm/string.h>
+#include <arch/elf_machine.h> /* ARCH_ELF_MACHINE, ARCH_ELF_NAME: the guests this port runs */
 
 #define EI_NIDENT   16
 #define ELFCLASS32  1
 #define ELFDATA2LSB 1
 #define ET_EXEC     2
-#define EM_ARM      40
 #define PT_LOAD     1
 
 struct elf32_ehdr {
@@ -41,8 +41,9 @@ static int check_header(const uint8_t *img, size_t len, struct elf32_ehdr *h, ch
         FAIL("not an ELF file (bad magic)");
     if (h->e_ident[4] != ELFCLASS32 || h->e_ident[5] != ELFDATA2LSB)
         FAIL("not a 32-bit little-endian ELF (class %u, data %u)", h->e_ident[4], h->e_ident[5]);
-    if (h->e_machine != EM_ARM)
-        FAIL("not an ARM executable (e_machine %u, ARM is %u)", h->e_machine, EM_ARM);
+    if (h->e_machine != ARCH_ELF_MACHINE)
+        FAIL("not an %s executable (e_machine %u, %s is %u)", ARCH_ELF_NAME, h->e_machine, ARCH_ELF_NAME,
+             ARCH_ELF_MACHINE);
     if (h->e_type != ET_EXEC)
         FAIL("not an executable (e_type %u)", h->e_type);
     if (h->e_phentsize != sizeof(struct elf32_phdr) || h->e_phnum == 0)
