@@ -265,11 +265,17 @@ linux: $(LINUX_ZIMAGE) $(LINUX_INITRD)
 $(LINUX_DIR)/fetched: guests/linux/fetch.py
 	@mkdir -p $(@D)
 	@$(PYTHON) guests/linux/fetch.py > $@.tmp && mv $@.tmp $@
+# Sound (lab 6): snd-hda-intel.ko built for that kernel, Debian's ALSA modules it needs and
+# aplay with its libraries (built once into ~/.cache/minivmm); `hda` lists the staged tree,
+# then the modules in load order.
+$(LINUX_DIR)/hda: $(LINUX_DIR)/fetched guests/linux/build_hda.py
+	@$(PYTHON) guests/linux/build_hda.py > $@.tmp && mv $@.tmp $@
 $(LINUX_ZIMAGE): $(LINUX_DIR)/fetched
 	@cp $$(sed -n 1p $<) $@
-$(LINUX_INITRD): $(LINUX_DIR)/fetched guests/linux/init $(wildcard guests/linux/etc/inittab guests/linux/etc/shrc guests/linux/etc/init.d/*) guests/linux/mkinitramfs.py
+$(LINUX_INITRD): $(LINUX_DIR)/fetched $(LINUX_DIR)/hda guests/linux/init $(wildcard guests/linux/etc/inittab guests/linux/etc/shrc guests/linux/etc/init.d/*) guests/linux/mkinitramfs.py
 	@echo "  CPIO    $@"
-	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@ $$(sed -n '3,$$p' $<)
+	@$(PYTHON) guests/linux/mkinitramfs.py $$(sed -n 2p $<) $@ $$(sed -n '3,$$p' $<) \
+	    --tree $$(sed -n 1p $(LINUX_DIR)/hda) $$(sed -n '2,$$p' $(LINUX_DIR)/hda)
 
 # The guest's device tree as source: minivmm writes the DTB it would give the
 # guest (dtb-out=, with the VMM_OPTS of `make run`), dtc turns it into text.

@@ -10,6 +10,10 @@ minivmm ends). A test's `expect_wav` table says what that file must be:
                          channel 0: its power at least DOMINANCE times that at each of a
                          few other frequencies (half, 0.8 and 1.25 times, twice the tone,
                          and lab 6's other tone)
+  holds                  a named sound (HOLDS) the file must hold bit for bit, in one
+                         piece, with nothing but silence before and after it (what a
+                         real player adds: ALSA pads its last period); "linux-tone" is
+                         the tone that Linux's aplay plays (guests/linux/build_hda.py)
   exact                  (default true with a tone) every sample is tinykernel's tone
                          (guests/tinykernel/tone.c, regenerated here bit for bit): 16-bit
                          stereo, left s(n), right -s(n), from frame 0 on, its amplitude a
@@ -29,7 +33,7 @@ import sys
 
 # expect_wav's keys and their types (int, float or bool); "exact" needs a tone.
 EXPECT_KEYS = {"rate": int, "bits": int, "channels": int, "seconds": (int, float), "tone": (int, float),
-               "exact": bool}
+               "exact": bool, "holds": str}
 BITS = (8, 16, 24, 32)
 MAX_CHANNELS = 8
 MAX_RATE = 384000
@@ -43,6 +47,38 @@ MATCH_FRAMES = 64          # frames that must agree to say where the file goes o
 TONE_RATE = 48000
 TONE_AMPLITUDE = 12288     # plus ((n >> 3) & 4095) at frame n: no two frames a period apart alike
 TONE_A, TONE_B, TONE_C = 102944, 42334, 5223  # sin(pi/2 t) ~ A t - B t^3 + C t^5, Q16
+
+
+def _linux_tone():
+    """The sounding frames of the test sound Linux's aplay plays (lab 6's linux-sound)."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "guests" / "linux"))
+    try:
+        import build_hda  # noqa: E402  (the sound's one definition)
+    finally:
+        sys.path.pop(0)
+    return build_hda.tone_frames()
+
+
+# holds = "<name>": the sound as 16-bit stereo 48 kHz frames, made when a check needs it.
+HOLDS = {"linux-tone": _linux_tone}
+
+
+def holds_problem(wav, name):
+    """Why wav does not hold the named sound bit for bit, in one piece, between silences; or None."""
+    sound = HOLDS[name]()
+    if (wav.rate, wav.bits, wav.channels) != (TONE_RATE, 16, 2):
+        return f"'{name}' is 48000 Hz, 16 bits, 2 channels"
+    at = wav.data.find(sound[:4 * MATCH_FRAMES])
+    if at < 0 or at % 4:
+        return f"the start of '{name}' is nowhere in it"
+    got = wav.data[at:at + len(sound)]
+    if got != sound:
+        i = next((k for k in range(min(len(got), len(sound))) if got[k] != sound[k]), min(len(got), len(sound)))
+        return f"'{name}' starts at frame {at // 4} and parts from it at its frame {i // 4} of {len(sound) // 4}"
+    rest = wav.data[:at] + wav.data[at + len(sound):]
+    if rest.count(0) != len(rest):
+        return f"besides '{name}' it holds {len(rest) // 4} frames that are not all silence"
+    return None
 
 
 class WavError(ValueError):
@@ -275,6 +311,8 @@ def expect_problem(expect):
     rate = expect.get("rate", TONE_RATE)
     if "tone" in expect and expect["tone"] >= rate / 2:
         return f"'expect_wav' tone {expect['tone']:g} Hz is not below half the rate"
+    if "holds" in expect and expect["holds"] not in HOLDS:
+        return f"'expect_wav' holds must name one of: {', '.join(HOLDS)}"
     if expect.get("exact"):
         if "tone" not in expect:
             return "'expect_wav' exact needs a tone"
@@ -299,6 +337,10 @@ def problem(path, expect):
         if abs(wav.seconds - want) > DURATION_TOLERANCE * want:
             return (f"WAV {path}: {wav.frames} frames, {wav.seconds:.4f} s; expected {want:g} s within "
                     f"{DURATION_TOLERANCE:.0%}")
+    if "holds" in expect:
+        why = holds_problem(wav, expect["holds"])
+        if why:
+            return f"WAV {path}: {why}"
     hz = expect.get("tone")
     if hz is None:
         return None

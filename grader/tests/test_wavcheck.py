@@ -354,5 +354,41 @@ class RunnerWithAudio(unittest.TestCase):
         self.assertFalse((logs / "lab6-lab6-tone.pcap").exists())
 
 
+class Holds(Checked):
+    """holds = "linux-tone": the sound Linux's aplay plays, bit for bit, between silences."""
+    HOLDS = {"rate": 48000, "bits": 16, "channels": 2, "holds": "linux-tone"}
+
+    def wav_of(self, frames):
+        return wavcheck.make(list(struct.unpack(f"<{len(frames) // 2}h", frames)))
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sound = wavcheck.HOLDS["linux-tone"]()
+
+    def test_held_between_silences(self):
+        self.assertIsNone(self.problem(self.wav_of(bytes(400) + self.sound + bytes(4004)), self.HOLDS))
+
+    def test_one_sample_off(self):
+        bad = bytearray(self.sound)
+        bad[4 * 30000 + 2] ^= 1
+        why = self.problem(self.wav_of(bytes(400) + bytes(bad)), self.HOLDS)
+        self.assertIn("starts at frame 100 and parts from it at its frame 30000 of 48000", why)
+
+    def test_a_dropped_period(self):
+        why = self.problem(self.wav_of(self.sound[:4 * 20000] + self.sound[4 * 21024:]), self.HOLDS)
+        self.assertIn("parts from it at its frame 20000", why)
+
+    def test_noise_after_it(self):
+        why = self.problem(self.wav_of(self.sound + b"\x01\x00" + bytes(6)), self.HOLDS)
+        self.assertIn("2 frames that are not all silence", why)
+
+    def test_not_there(self):
+        why = self.problem(self.wav_of(bytes(4000)), self.HOLDS)
+        self.assertIn("the start of 'linux-tone' is nowhere in it", why)
+
+    def test_unknown_sound_refused(self):
+        self.assertIn("holds must name one of: linux-tone", wavcheck.expect_problem({"holds": "x"}))
+
+
 if __name__ == "__main__":
     unittest.main()

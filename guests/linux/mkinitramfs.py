@@ -1,9 +1,10 @@
 """Build the Linux guest's initramfs: a newc cpio archive with busybox, guests/linux/init, guests/linux/etc and kernel modules.
 
-python3 guests/linux/mkinitramfs.py BUSYBOX OUT [MODULE...]
+python3 guests/linux/mkinitramfs.py BUSYBOX OUT [--tree DIR]... [MODULE...]
 
 Each MODULE (a .ko, or a .ko.xz that is decompressed here: busybox insmod takes plain
-ELF only) goes to /lib/modules/<name>.ko."""
+ELF only) goes to /lib/modules/<name>.ko. Each --tree DIR's files and folders go to the
+same paths under / (executables 0755, others 0644), e.g. build_hda.py's aplay and libraries."""
 import lzma
 import pathlib
 import sys
@@ -35,7 +36,22 @@ def module(path):
     return f"lib/modules/{name}", data
 
 
-def build(busybox, out, modules=()):
+def tree(root):
+    """(path in the archive, mode, data) of every folder and file under root, parents first."""
+    root = pathlib.Path(root)
+    if not root.is_dir():
+        raise SystemExit(f"mkinitramfs: {root} is not a folder")
+    out = []
+    for p in sorted(root.rglob("*")):
+        name = p.relative_to(root).as_posix()
+        if p.is_dir():
+            out.append((name, 0o040755))
+        else:
+            out.append((name, 0o100755 if p.stat().st_mode & 0o111 else 0o100644, p.read_bytes()))
+    return out
+
+
+def build(busybox, out, modules=(), trees=()):
     mods = [module(m) for m in modules]
     files = [
         ("dev", 0o040755), ("dev/console", 0o020600, b"", (5, 1)),
@@ -46,8 +62,17 @@ def build(busybox, out, modules=()):
         *[(name, mode, (HERE / name).read_bytes()) for name, mode in ETC],
         *([("lib", 0o040755), ("lib/modules", 0o040755)] if mods else []),
         *[(name, 0o100644, data) for name, data in mods],
-        ("TRAILER!!!", 0),
     ]
+    have = {f[0] for f in files}
+    for t in trees:
+        for f in tree(t):
+            if f[0] in have and f[1] & 0o170000 == 0o040000:
+                continue  # a folder the archive has already (lib, lib/modules)
+            if f[0] in have:
+                raise SystemExit(f"mkinitramfs: {t}/{f[0]} would replace the archive's own /{f[0]}")
+            have.add(f[0])
+            files.append(f)
+    files.append(("TRAILER!!!", 0))
     blob = b"".join(entry(ino, *f) for ino, f in enumerate(files, start=2))
     pathlib.Path(out).write_bytes(blob + b"\0" * (-len(blob) % 512))
 
@@ -55,4 +80,13 @@ def build(busybox, out, modules=()):
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    build(sys.argv[1], sys.argv[2], sys.argv[3:])
+    args, trees, mods = sys.argv[3:], [], []
+    while args:
+        a = args.pop(0)
+        if a == "--tree":
+            if not args:
+                sys.exit("mkinitramfs: --tree needs a folder")
+            trees.append(args.pop(0))
+        else:
+            mods.append(a)
+    build(sys.argv[1], sys.argv[2], mods, trees)
