@@ -156,7 +156,7 @@ def _build(kit, plan, jobs):
             failed[files[f].name] = f"{f} does not compile"
         # Every file compiles, yet the build fails: a link error, such as a call of a
         # function that minivmm does not have (system(), fopen()); the inspection names it.
-        if not broken and not _revert_bad_objects(kit, plan, failed):
+        if not broken and not _revert_bad_objects(kit, plan, failed, compiled_only=True):
             return False, log, failed
         ok, log2 = runner.build(kit, jobs, timeout=timeout, arch=plan.arch, targets=plan.targets)
         if not ok:
@@ -177,12 +177,15 @@ def _build(kit, plan, jobs):
     return True, log, failed
 
 
-def _revert_bad_objects(kit, plan, failed):
+def _revert_bad_objects(kit, plan, failed, compiled_only=False):
     """Inspect the objects of the student files laid over the tree (grader/objcheck.py): one
     that breaks a rule fails its lab's build like a compile error (failed gets the message)
-    and is replaced by its skeleton. Returns whether one was."""
+    and is replaced by its skeleton. Returns whether one was. compiled_only: only the files
+    whose two objects are there (after a failed link; a missing object is not a finding)."""
     lab_of = {f: lab for lab in plan.all_labs for f in lab.student_files}
     files = [f for f in plan.overlay if f in lab_of and lab_of[f].arch == plan.arch]
+    if compiled_only:
+        files = [f for f in files if all((kit / o).is_file() for o in refobjs.targets([f]))]
     every = [f for f in lab_of if lab_of[f].arch == plan.arch]
     bad = objcheck.inspect(kit, files, every, lambda f: lab_of[f].number, arch=plan.arch)
     for f, why in bad.items():
