@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <minivmm/console_escape.h>
 #include <devices/vpl011.h>
 #include "host_stubs.h"
 #include "fuzz.h"
@@ -80,10 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = fdp_pick(&f, 4);
         size_t before = console_len, n;
         struct bus_req r = {.width = widths[fdp_pick(&f, 4)]};
-        if (op == 3) { /* the host types up to 32 characters (no NUL: host_stubs ends its input there) */
+        /* The host types up to 32 characters: no NUL (host_stubs ends its input there) and
+         * no Ctrl-] (the console escape's, which keeps what follows from the guest: its
+         * unit tests, test_console_escape.c, cover it). */
+        if (op == 3) {
             const uint8_t *c = fdp_bytes(&f, fdp_pick(&f, 33), &n);
             for (size_t i = 0; i < n; i++)
-                typed[i] = c[i] ? (char)c[i] : '\n';
+                typed[i] = !c[i] ? '\n' : c[i] == CONSOLE_ESCAPE_CHAR ? 'x' : (char)c[i];
             typed[n] = '\0';
             host_console_input = typed;
             const char *from = host_console_input;
