@@ -44,6 +44,7 @@ static void cmd_snapshot(struct vm *vm, const char *arg)
 static void cmd_stats(struct vm *vm, const char *arg)
 {
     (void)arg;
+    printk("minivmm: statistics at exit %llu:\n", (unsigned long long)vm->vcpu.stats.total);
     vmm_print_run_stats(vm);
 }
 

@@ -160,7 +160,7 @@ START_TEST(test_help_and_stats)
     ck_assert(said("snapshot <file>"));
     vm.vcpu.stats.total = 42;
     feed("\x1dstats\r", NULL);
-    ck_assert(said("minivmm: 42 exits:"));
+    ck_assert(said("minivmm: statistics at exit 42:") && said("minivmm: 42 exits:"));
 }
 END_TEST
 
