@@ -69,8 +69,9 @@ def table(outcomes, notes=(), stream=None, colour=None, phases=None):
 def save_logs(outcomes, folder):
     """Write the kept output (head and tail, see proc.run) of every failed test that ran
     to <folder>/<lab>-<test>.log (and its network capture and its WAV, if it had them and
-    they lie elsewhere, to <lab>-<test>.pcap and .wav) and remove the logs of tests that pass now; returns
-    {test name: path}."""
+    they lie elsewhere, to <lab>-<test>.pcap and .wav; the WAV also drawn to <lab>-<test>.png,
+    which the log names) and remove the logs and pictures of tests that pass now; returns
+    {test name: path of the log}."""
     folder = pathlib.Path(folder)
     saved = {}
     for o in outcomes:
@@ -78,13 +79,39 @@ def save_logs(outcomes, folder):
         path = folder / f"{lab}-{o.test.name}.log"
         if o.passed or not o.output:
             path.unlink(missing_ok=True)  # an old failure's log must not outlive the failure
+            path.with_suffix(".png").unlink(missing_ok=True)
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{o.test.name}: {o.reason}\n\n{o.output}")
         for kind in ("pcap", "wav"):
             _keep_file(getattr(o, kind, None), path.with_suffix("." + kind))
+        picture = _picture(o, path)
+        path.write_text(f"{o.test.name}: {o.reason}\n{picture}\n{o.output}")
         saved[o.test.name] = path
     return saved
+
+
+def _picture(o, log):
+    """Draw a failed test's WAV (kept next to its log) to <log>.png (grader/wavplot.py, only
+    for a failure: matplotlib takes a second to import); the log's line about it, or ""."""
+    png = log.with_suffix(".png")
+    if not getattr(o, "wav", None) or not pathlib.Path(o.wav).is_file():
+        png.unlink(missing_ok=True)  # an older failure's picture is not this one's
+        return ""
+    try:
+        from . import wavplot
+        why = wavplot.draw(log.with_suffix(".wav"), png, (getattr(o.test, "expect_wav", None) or {}).get("tone"))
+    except Exception as e:  # the picture is a help: the report goes on without it
+        why = f"{type(e).__name__}: {e}"
+    if why:
+        png.unlink(missing_ok=True)
+        return f"no picture of the WAV: {printable(why)}\n"
+    return f"picture of the WAV: {png}\n"
+
+
+def picture_of(log):
+    """The picture save_logs drew next to a log, or None."""
+    png = pathlib.Path(log).with_suffix(".png") if log else None
+    return png if png and png.is_file() else None
 
 
 def _keep_file(src, dest):
@@ -94,14 +121,17 @@ def _keep_file(src, dest):
 
 
 def failure_details(outcomes, stream=None, lines=15, logs=None):
-    """The last lines of output of every failed test that ran (and where its whole log is)."""
+    """The last lines of output of every failed test that ran (and where its whole log is, and
+    the picture of its WAV)."""
     stream = stream or sys.stdout
     logs = logs or {}
     shown = set()
     for o in outcomes:
         if o.passed or not o.output:
             continue
-        where = f" [log: {logs[o.test.name]}]" if o.test.name in logs else ""
+        log = logs.get(o.test.name)
+        png = picture_of(log)
+        where = f" [log: {log}{f'; picture: {png}' if png else ''}]" if log else ""
         if o.output in shown:  # a build log shared by every test of the tree: once is enough
             print(f"--- {o.test.name}: {printable(o.reason)} (output above){where}", file=stream)
             continue
