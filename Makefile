@@ -321,9 +321,10 @@ handout-check: deps
 # Exit costs in instructions, side by side with a plain call (reference VMM), then Debian's
 # Linux running a workload natively and under minivmm (wall time; pictures in build/bench),
 # then its network: minivmm's NE2000 against QEMU's own ne2k_pci (TCP MB/s, ping, exits per frame).
+# then lab 6's HD Audio: tinykernel's lab6-tone (exits, instructions, CPU share) and Linux's aplay in real time.
 # BENCH_VMM_OPTS: minivmm's options for the Linux runs (default: as make run GUEST=linux runs it;
 # BENCH_VMM_OPTS=idregs=trap compares lab 1's policy); BENCH_ARGS: more of grader.bench's options
-# (e.g. --runs 9 --phases boot,fork --linux-only; --no-net, --net-only). The pictures need
+# (e.g. --runs 9 --phases boot,fork --linux-only; --no-net, --net-only, --no-audio, --audio-only). The pictures need
 # Debian's matplotlib, so the bench prefers Debian's own python3 where another one comes first in PATH.
 BENCH_VMM_OPTS ?= idregs=native
 BENCH_ARGS     ?=

@@ -18,8 +18,10 @@ per frame against one more minivmm run without the transfer."""
 import argparse
 import concurrent.futures
 import dataclasses
+import os
 import pathlib
 import re
+import resource
 import secrets
 import statistics
 import sys
@@ -669,6 +671,467 @@ def net_figure(pyplot, ok, base, path):
     return path
 
 
+# ---- the audio part: lab 6's HD Audio, tinykernel's lab6-tone and Debian's aplay
+AUDIO_BYTES_S = 48000 * 2 * 2  # bytes per second of 48 kHz 16-bit stereo
+AUDIO_GOAL = 1.05  # wall time of the playback over the sound's own duration, at most
+AUDIO_RUN_TIMEOUT = 120  # seconds for one Linux sound run (about 8 s)
+SOUND_WAV = "usr/share/sounds/tone.wav"  # in the initramfs (guests/linux/build_hda.py)
+HDA_PLAYED = re.compile(r"^minivmm: hda: \d+ verbs .*?, (\d+) bytes played", re.M)
+PL011_ACCESSES = re.compile(r"^minivmm:\s+pl011\s+\S+: (\d+) reads, (\d+) writes", re.M)
+TONE_START = "tinykernel: running 'lab6-tone'"
+TONE_REPORT = re.compile(r"^lab6-tone: \d+ Hz: frames .*LPIB read (\d+) times", re.M)
+TONE_PASS = "MVTEST lab6-tone PASS"
+APLAY_START = "Playing WAVE '/" + SOUND_WAV + "'"
+APLAY_END = "minivmm-sound: aplay done"
+SOUND_FAIL = re.compile(r"minivmm-sound: FAIL (.*)")
+STATS_AT = re.compile(r"minivmm: statistics at exit (\d+):")
+ESCAPE_STATS = b"\x1dstats\r"  # minivmm's console escape (Ctrl-]): its exit statistics so far
+NEVER = b"\0never typed\0"  # proc.run's stdin_after that never shows: stdin stays open for the escapes
+
+
+def hda_played(output):
+    """Bytes minivmm's HDA stream played (its last statistics line: the final one), or None."""
+    found = HDA_PLAYED.findall(output)
+    return int(found[-1]) if found else None
+
+
+def pl011_accesses(output):
+    """The PL011's reads and writes (minivmm's last device statistics), or None: console exits."""
+    found = PL011_ACCESSES.findall(output)
+    return int(found[-1][0]) + int(found[-1][1]) if found else None
+
+
+def cpio_member(data, name):
+    """The contents of name in a newc cpio archive (an initramfs), or None."""
+    pos = 0
+    while data[pos:pos + 6] in (b"070701", b"070702"):
+        size, namesize = int(data[pos + 54:pos + 62], 16), int(data[pos + 94:pos + 102], 16)
+        start = pos + 110
+        member = data[start:start + namesize - 1].decode("utf-8", "replace")
+        body = (start + namesize + 3) & ~3
+        if member == "TRAILER!!!":
+            return None
+        if member.lstrip("./") == name:
+            return data[body:body + size]
+        pos = (body + size + 3) & ~3
+    return None
+
+
+def wav_seconds(data):
+    """A WAV's duration in seconds (its frames over its rate), or None if it is no WAV."""
+    import io
+    import wave
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            return w.getnframes() / w.getframerate()
+    except (wave.Error, EOFError):
+        return None
+
+
+def tone_ready(vmm, guest):
+    """Why tinykernel's audio table cannot run, or "": minivmm with HD Audio, a guest with lab6-tone."""
+    if b"minivmm: hda:" not in pathlib.Path(vmm).read_bytes():
+        return f"{vmm} has no HD Audio (lab 6)"
+    if b"lab6-tone" not in pathlib.Path(guest).read_bytes():
+        return f"{guest} has no lab6-tone program"
+    return ""
+
+
+def sound_ready(vmm):
+    """(why Linux's sound table cannot run or "", the test sound's duration in seconds)."""
+    if b"minivmm: hda:" not in pathlib.Path(vmm).read_bytes():
+        return f"{vmm} has no HD Audio (lab 6)", None
+    if not all(pathlib.Path(p).is_file() for p in LINUX):
+        return "run 'make linux' first", None
+    data = pathlib.Path(LINUX[1]).read_bytes()
+    wav = cpio_member(data, SOUND_WAV)
+    seconds = wav_seconds(wav) if wav else None
+    if b"minivmm.sound" not in data or b"snd-hda-intel" not in data or not seconds:
+        return f"{LINUX[1]} has no sound files (aplay, {SOUND_WAV}): run 'make linux' to rebuild it", None
+    return "", seconds
+
+
+def cpu_seconds(pid):
+    """A live process's user+sys CPU seconds, all its threads (/proc/<pid>/stat), or None."""
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+class Watch:
+    """Watches a run's output for lines that mark its playback: when one first shows (whole),
+    notes the time and the QEMU process's CPU seconds, and runs its action (a QMP query, a
+    console escape typed). marks: {name: (substring, action or None)}."""
+
+    def __init__(self, marks, progress):
+        self.marks, self.progress = marks, progress
+        self.at, self.cpu, self.got, self.pid, self.part = {}, {}, {}, None, b""
+        progress.chunks = []
+
+    def started(self, popen):
+        self.pid = popen.pid
+        self.popen = popen
+
+    def output(self, chunk, seconds):
+        self.progress.chunks.append((seconds, chunk))
+        self.part += chunk
+        *lines, self.part = self.part.split(b"\n")
+        for line in lines:
+            text = line.decode("utf-8", "replace")
+            for name, (needle, action) in self.marks.items():
+                if name not in self.at and needle in text:
+                    self.at[name] = seconds
+                    self.cpu[name] = cpu_seconds(self.pid)
+                    if action:
+                        self.got[name] = action(self)
+
+    def span(self, first, last):
+        """(host seconds, QEMU's CPU seconds) from mark first to mark last, or None."""
+        if first not in self.at or last not in self.at:
+            return None
+        cpu = (self.cpu[last] - self.cpu[first]) if None not in (self.cpu[first], self.cpu[last]) else None
+        return self.at[last] - self.at[first], cpu
+
+
+class Qmp:
+    """QEMU's QMP on a Unix socket: query-replay's icount, the instructions executed so far
+    (-icount: also the guest's nanoseconds), which QEMU reports outside record/replay too."""
+
+    def __init__(self, path):
+        self.path, self.file = path, None
+
+    def icount(self):
+        import json
+        import socket
+        try:
+            if self.file is None:
+                s = socket.socket(socket.AF_UNIX)
+                s.settimeout(5)
+                s.connect(str(self.path))
+                self.file = s.makefile("rw")
+                self.file.readline()  # the greeting
+                self.file.write('{"execute": "qmp_capabilities"}\n')
+                self.file.flush()
+                self.file.readline()
+            self.file.write('{"execute": "query-replay"}\n')
+            self.file.flush()
+            while True:
+                reply = json.loads(self.file.readline())
+                if "return" in reply:
+                    return int(reply["return"]["icount"])
+                if "error" in reply:
+                    return None
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def close(self):
+        if self.file:
+            self.file.close()
+
+
+@dataclasses.dataclass
+class ToneRun:
+    """One tinykernel run (lab6-tone or the baseline's hello): minivmm's figures and the host's."""
+    exits: tuple | None = None    # (total, {class: count}), minivmm's statistics
+    console: int | None = None    # PL011 accesses (each one an exit)
+    played: int | None = None     # bytes the stream played
+    lpib: int | None = None       # LPIB reads the program counted (its polling)
+    instructions: int | None = None  # -icount: between the program's start and its report line
+    wall: float | None = None     # the whole run, seconds
+    play_wall: float | None = None   # host seconds from the program's start to its report line
+    play_cpu: float | None = None    # QEMU's CPU seconds over the same lines
+    cpu: float | None = None      # QEMU's user+sys over the whole run
+    error: str = ""
+    output: str = ""
+
+
+def judge_tone(r, watch, tone=True, cpu=None, icounts=None):
+    """A ToneRun from proc.run's result r, the Watch of its output, QEMU's CPU seconds (cpu)
+    and the QMP icount readings {mark: count} of an -icount run."""
+    run = ToneRun(exits=parse_exits(r.output), console=pl011_accesses(r.output), played=hda_played(r.output),
+                  wall=r.seconds, cpu=cpu, output=r.output)
+    if r.timed_out:
+        run.error = "stopped at the timeout"
+    elif r.status != 0:
+        run.error = f"QEMU exited with status {r.status}"
+    elif run.exits is None or run.console is None or run.played is None:
+        run.error = "minivmm printed no exit, PL011 or HDA statistics"
+    if run.error or not tone:
+        return run
+    report = TONE_REPORT.search(r.output)
+    if TONE_PASS not in r.output or not report:
+        run.error = "lab6-tone did not pass"
+    elif not run.played:
+        run.error = "the stream played nothing"
+    else:
+        run.lpib = int(report.group(1))
+        if span := watch.span("start", "end"):
+            run.play_wall, run.play_cpu = span
+        if icounts is not None:
+            start, end = icounts.get("start"), icounts.get("end")
+            if start is None or end is None:
+                run.error = "QMP's query-replay gave no icount"
+            else:
+                run.instructions = end - start
+    return run
+
+
+def tone_figures(tone, hello):
+    """What the -icount runs show, per second of audio played: {name: value}."""
+    audio = tone.played / AUDIO_BYTES_S
+    playback = (tone.exits[0] - hello.exits[0]) - (tone.console - hello.console)
+    return {"audio s": audio, "exits": playback, "exits/s": playback / audio, "lpib/s": tone.lpib / audio,
+            "other/s": (playback - tone.lpib) / audio, "instr/s": tone.instructions / audio,
+            "instr/exit": tone.instructions / playback if playback > 0 else 0.0}
+
+
+def tone_run(a, progress, program, deterministic, qmp_path=None):
+    """One tinykernel run of program under minivmm (audio= into build/tmp), timed."""
+    out = pathlib.Path("build/tmp")
+    out.mkdir(parents=True, exist_ok=True)
+    argv = qemu.command(a.vmm, a.guest, [f"audio={out / 'bench-tone.wav'}"], [f"run={program}"],
+                        deterministic=deterministic, arch=a.arch, net=qemu.net_args(arch=a.arch))
+    qmp = None
+    if qmp_path:
+        qmp = Qmp(qmp_path)
+        argv += ["-qmp", f"unix:{qmp_path},server=on,wait=off"]
+    action = (lambda w: qmp.icount()) if qmp else None
+    watch = Watch({"start": (TONE_START, action), "end": (" Hz: frames ", action)}, progress)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        r = proc.run(argv, AUDIO_RUN_TIMEOUT, on_output=watch.output, started=watch.started)
+    finally:
+        if qmp:
+            qmp.close()
+            pathlib.Path(qmp_path).unlink(missing_ok=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return judge_tone(r, watch, program == "lab6-tone", cpu, watch.got if qmp else None)
+
+
+def tone_rows(figures, rt):
+    """The tinykernel audio table as lines: figures of the -icount runs (tone_figures), and
+    the real-time runs (ToneRuns)."""
+    f = figures
+    rows = [f"{'lab6-tone under -icount (deterministic)':<44} {'per s of audio':>16} {'in all':>14}",
+            f"{'audio played, s':<44} {'':>16} {f['audio s']:>14.4f}",
+            f"{'exits of the playback':<44} {f['exits/s']:>16,.0f} {f['exits']:>14,}",
+            f"{'  of which LPIB polls (the program counts)':<44} {f['lpib/s']:>16,.0f}",
+            f"{'  the rest (setup, stream, interrupts)':<44} {f['other/s']:>16,.0f}",
+            f"{'instructions (guest ns)':<44} {f['instr/s']:>16,.0f}",
+            f"{'instructions per playback exit':<44} {'':>16} {f['instr/exit']:>14,.0f}"] if f else [
+            "lab6-tone under -icount: failed"]
+    good = [r for r in rt if not r.error and r.play_wall]
+    rows.append(f"\n{f'lab6-tone in real time, {len(good)} runs':<44} {'median [min-max]':>31}")
+    if not good:
+        return rows + [f"{'':<44} {'failed':>31}"]
+    audio = [r.played / AUDIO_BYTES_S for r in good]
+    rows += [f"{'playback wall s':<44} {fmt_spread(spread([r.play_wall for r in good]), 3):>31}",
+             f"{'  over the audio played':<44} "
+             f"{fmt_spread(spread([r.play_wall / s for r, s in zip(good, audio)]), 3):>31} {f'<={AUDIO_GOAL:.2f}':>6}",
+             f"{'host CPU share, playback':<44} "
+             f"{fmt_spread(spread([r.play_cpu / r.play_wall for r in good if r.play_cpu is not None])):>31}",
+             f"{'host CPU share, whole run':<44} {fmt_spread(spread([r.cpu / r.wall for r in good])):>31}",
+             f"{'whole run wall s':<44} {fmt_spread(spread([r.wall for r in good])):>31}"]
+    return rows
+
+
+def tone_goal(rt):
+    """The goal line of tinykernel's real-time playback."""
+    good = [r.play_wall / (r.played / AUDIO_BYTES_S) for r in rt if not r.error and r.play_wall]
+    if not good:
+        return "goal: tinykernel's playback in real time: no valid run"
+    med = statistics.median(good)
+    return (f"goal: tinykernel's playback within {AUDIO_GOAL:.2f}x the audio's duration: "
+            f"{'met' if med <= AUDIO_GOAL else 'NOT met'} ({med:.3f}x, median)")
+
+
+def tinykernel_audio_table(a, progress):
+    """lab6-tone under -icount (exits and instructions per second of audio) and in real time
+    (wall time, host CPU share); 0, or 1 if a run failed."""
+    why = tone_ready(a.vmm, a.guest)
+    if why:
+        print(f"\n(HD Audio, tinykernel: skipped: {why})")
+        return 0
+    print("\nHD Audio, tinykernel's lab6-tone (0.5 s of 440 Hz, 48 kHz 16-bit stereo) under minivmm:", flush=True)
+    qmp_path = pathlib.Path("build/tmp") / f"bench-qmp-{secrets.token_hex(4)}.sock"
+    progress.run = "lab6-tone under -icount"
+    tone = tone_run(a, progress, "lab6-tone", True, qmp_path)
+    progress.run = "hello under -icount (the baseline)"
+    hello = tone_run(a, progress, "hello", True)
+    rt = []
+    for i in range(1, max(3, a.runs) + 1):
+        progress.run = f"lab6-tone in real time, run {i}"
+        rt.append(tone_run(a, progress, "lab6-tone", False))
+    figures = tone_figures(tone, hello) if not tone.error and not hello.error else None
+    print("\n".join(tone_rows(figures, rt)))
+    print("(-icount shift=0: one instruction is one ns of guest time, guest and minivmm alike. Exits of the\n"
+          " playback: lab6-tone's minus those of 'run=hello' (the same boot, no sound), minus the console's\n"
+          " (PL011 accesses) of both; tinykernel busy-polls LPIB (its report counts the reads), so nearly\n"
+          " every exit is a poll. Instructions: QMP's query-replay icount when the program's start line and\n"
+          " its report line arrive (the host's reading adds a few ms of slack). Real time: playback from\n"
+          " those two lines' arrival on the host; CPU share: QEMU's user+sys (/proc, 10 ms steps; whole run:\n"
+          " getrusage of the child) over wall time, 1.0 = one host CPU)")
+    print(tone_goal(rt))
+    failed = False
+    for name, runs in (("lab6-tone -icount", [tone]), ("hello -icount", [hello]), ("lab6-tone real time", rt)):
+        for r in runs:
+            if r.error:
+                failed = True
+                tail = "\n".join(r.output.splitlines()[-15:])
+                print(f"\nbench: the {name} run failed ({r.error}); its output ended with:\n{tail}")
+    return 1 if failed else 0
+
+
+@dataclasses.dataclass
+class SoundRun:
+    """One Linux sound run: aplay's wall time, minivmm's exits during it, QEMU's CPU."""
+    aplay: float | None = None    # host seconds from aplay's 'Playing WAVE' line to 'aplay done'
+    cpu: float | None = None      # QEMU's CPU seconds over the same lines
+    exits: tuple | None = None    # (exits, {class: count}) between the two 'stats' escapes
+    stats_s: float | None = None  # host seconds between those two statistics
+    played: int | None = None     # bytes the stream played (minivmm's final statistics)
+    error: str = ""
+    output: str = ""
+
+
+def stats_snapshots(lines):
+    """[(seconds, (total, {class: count}))] of each 'statistics at exit' the console escape
+    printed, timed when its line arrived, from (seconds, line) pairs (line_times)."""
+    snaps, at = [], None
+    for t, line in lines:
+        if STATS_AT.search(line):
+            at = t
+        elif at is not None and (got := parse_exits(line)):
+            snaps.append((at, got))
+            at = None
+    return snaps
+
+
+def judge_sound(r, watch):
+    """A SoundRun from proc.run's result and the Watch of its output."""
+    run = SoundRun(played=hda_played(r.output), output=r.output)
+    if r.timed_out:
+        run.error = "stopped at the timeout"
+    elif r.status != 0:
+        run.error = f"QEMU exited with status {r.status}"
+    elif fail := SOUND_FAIL.search(r.output):
+        run.error = f"the guest reported: {fail.group(1).strip()}"
+    elif run.played is None:
+        run.error = "minivmm printed no HDA statistics"
+    elif not (span := watch.span("start", "end")):
+        run.error = f"no '{APLAY_START}' or '{APLAY_END}' line"
+    if run.error:
+        return run
+    run.aplay, run.cpu = span
+    snaps = stats_snapshots(line_times(watch.progress.chunks))
+    if len(snaps) >= 2 and snaps[1][0] > snaps[0][0]:
+        (t0, (n0, c0)), (t1, (n1, c1)) = snaps[:2]
+        run.exits = (n1 - n0, {c: n - c0.get(c, 0) for c, n in c1.items()})
+        run.stats_s = t1 - t0
+    else:
+        run.error = "minivmm printed no statistics for the 'stats' escapes"
+    return run
+
+
+def sound_run(a, progress):
+    """One run of the initramfs's minivmm.sound branch under minivmm, real time; the console
+    escape 'stats' typed when aplay starts and when it is done."""
+    out = pathlib.Path("build/tmp")
+    out.mkdir(parents=True, exist_ok=True)
+    argv = qemu.command(a.vmm, LINUX[0], ["mem=128", f"initrd={LINUX[1]}", *a.linux_vmm_opts.split(),
+                                          f"audio={out / 'bench-sound.wav'}"], ["console=ttyAMA0", "minivmm.sound"],
+                        deterministic=False, arch=a.arch, net=qemu.net_args(arch=a.arch))
+
+    def escape(w):
+        try:
+            w.popen.stdin.write(ESCAPE_STATS)
+            w.popen.stdin.flush()
+        except OSError:
+            pass
+    watch = Watch({"start": (APLAY_START, escape), "end": (APLAY_END, escape)}, progress)
+    try:
+        r = proc.run(argv, AUDIO_RUN_TIMEOUT, stdin=b"", stdin_after=NEVER, on_output=watch.output,
+                     started=watch.started)
+    finally:
+        if getattr(watch, "popen", None) and watch.popen.stdin:
+            watch.popen.stdin.close()
+    return judge_sound(r, watch)
+
+
+def sound_rows(runs, seconds):
+    """The Linux sound table as lines: aplay's wall time against the sound's duration."""
+    good = [r for r in runs if not r.error]
+    rows = [f"{'measure':<32} {'median [min-max]':>26} {'goal':>6}"]
+    if not good:
+        return rows + [f"{'aplay wall s':<32} {'failed':>26}"]
+    rows += [f"{'aplay wall s':<32} {fmt_spread(spread([r.aplay for r in good]), 3):>26}",
+             f"{f'  over the WAV ({seconds:.3f} s)':<32} "
+             f"{fmt_spread(spread([r.aplay / seconds for r in good]), 3):>26} {f'<={AUDIO_GOAL:.2f}':>6}",
+             f"{'played s (minivmm HDA)':<32} {fmt_spread(spread([r.played / AUDIO_BYTES_S for r in good]), 3):>26}",
+             f"{'host CPU share during aplay':<32} "
+             f"{fmt_spread(spread([r.cpu / r.aplay for r in good if r.cpu is not None])):>26}",
+             f"{'exits/s during aplay':<32} {fmt_spread(spread([r.exits[0] / r.stats_s for r in good]), 0):>26}"]
+    classes = sorted({c for r in good for c in r.exits[1]},
+                     key=lambda c: -statistics.median(r.exits[1].get(c, 0) / r.stats_s for r in good))
+    for c in classes:
+        med = statistics.median(r.exits[1].get(c, 0) / r.stats_s for r in good)
+        if med >= 0.5:
+            rows.append(f"  {c:<30} {med:>24.0f}")
+    return rows
+
+
+def sound_goal(runs, seconds):
+    good = [r.aplay / seconds for r in runs if not r.error]
+    if not good:
+        return "goal: aplay in real time under minivmm: no valid run"
+    med = statistics.median(good)
+    return (f"goal: aplay's wall time within {AUDIO_GOAL:.2f}x the WAV's duration: "
+            f"{'met' if med <= AUDIO_GOAL else 'NOT met'} ({med:.3f}x, median)")
+
+
+def linux_sound_table(a, progress):
+    """Debian's aplay under minivmm, real time; 0, or 1 if a run failed."""
+    why, seconds = sound_ready(a.vmm)
+    if why:
+        print(f"\n(HD Audio, Linux: skipped: {why})")
+        return 0
+    n = max(3, a.runs)
+    opts = f", minivmm options '{a.linux_vmm_opts}'" if a.linux_vmm_opts else ""
+    print(f"\nHD Audio, Linux: aplay -D hw:0,0 of {SOUND_WAV} ({seconds:.3f} s) under minivmm{opts}, real time:")
+    runs = []
+    for i in range(1, n + 1):
+        progress.run = f"sound run {i} of {n}"
+        print(f"  {progress.run}...", end="", flush=True)
+        runs.append(sound_run(a, progress))
+        r = runs[-1]
+        print(f" invalid: {r.error}" if r.error else f" aplay {r.aplay:.3f} s", flush=True)
+    print(f"\nLinux sound, median [min-max] of {n} runs; invalid runs are left out")
+    print("\n".join(sound_rows(runs, seconds)))
+    print("(aplay wall s: host time from aplay's 'Playing WAVE' line (printed once it has read the WAV's header)\n"
+          " to the script's 'aplay done' line (after aplay's drain and one fork of cut): the guest's clock\n"
+          " lines (/proc/uptime, 10 ms steps) have none right before aplay. played s: the bytes minivmm's\n"
+          " stream played, ALSA's padding of its last period included. exits/s: the difference of two\n"
+          " 'stats' console escapes typed when those two lines arrived, over the host time between their\n"
+          " statistics. CPU share: QEMU's user+sys (/proc, 10 ms steps) over aplay's wall time)")
+    print(sound_goal(runs, seconds))
+    failed = False
+    for i, r in enumerate(runs, 1):
+        if r.error:
+            failed = True
+            tail = "\n".join(r.output.splitlines()[-15:])
+            print(f"\nbench: sound run {i} is invalid ({r.error}); its output ended with:\n{tail}")
+    return 1 if failed else 0
+
+
+def audio_part(a, progress, tiny=True, linux=True):
+    """The audio part: tinykernel's table, then Linux's; 0, or 1 if a run failed."""
+    status = tinykernel_audio_table(a, progress) if tiny else 0
+    return (linux_sound_table(a, progress) if linux else 0) or status
+
+
 def tcp_rmem(text):
     """--net-tcp-rmem: three byte counts (min, default, max; commas or spaces), or 'kernel'."""
     if text.strip() == "kernel":
@@ -760,12 +1223,17 @@ def main(argv=None):
     ap.add_argument("--linux-vmm-opts", default="", help="minivmm options of the Linux runs, e.g. 'idregs=native'")
     ap.add_argument("--linux-only", action="store_true", help="skip the tinykernel table")
     ap.add_argument("--tinykernel-only", action="store_true",
-                    help="the tinykernel tables only (exit costs and, unless --no-net, the NE2000's frames)")
+                    help="the tinykernel tables only (exit costs and, unless --no-net, the NE2000's frames; "
+                    "unless --no-audio, lab6-tone's playback)")
     ap.add_argument("--out", default=str(PICTURES), help="folder of the pictures (default build/bench)")
     ap.add_argument("--no-icount", action="store_true", help="skip the Linux run under -icount")
     ap.add_argument("--no-net", action="store_true", help="skip the Linux network part")
     ap.add_argument("--net-only", action="store_true",
                     help="the Linux network part only (no tinykernel table, Linux workload or -icount run)")
+    ap.add_argument("--no-audio", action="store_true", help="skip the HD Audio part (lab 6)")
+    ap.add_argument("--audio-only", action="store_true",
+                    help="the HD Audio part only: tinykernel's lab6-tone and Linux's aplay (with --tinykernel-only "
+                    "or --linux-only, that side only)")
     ap.add_argument("--net-tcp-rmem", type=tcp_rmem, default=NET_RMEM, metavar="MIN,DEF,MAX",
                     help="the guest's TCP receive buffer in the network part (default "
                     f"{NET_RMEM.replace(' ', ',')}: a window the card's ring holds; 'kernel': the kernel's own)")
@@ -774,6 +1242,10 @@ def main(argv=None):
         ap.error("--no-net and --net-only leave nothing to run")
     if a.tinykernel_only and (a.linux_only or a.net_only):
         ap.error("--tinykernel-only leaves out what --linux-only and --net-only ask for")
+    if a.no_audio and a.audio_only:
+        ap.error("--no-audio and --audio-only leave nothing to run")
+    if a.audio_only and a.net_only:
+        ap.error("--audio-only and --net-only ask for different parts only")
     try:
         qemu.machine(a.arch)
         qemu.command(a.vmm, LINUX[0], a.linux_vmm_opts.split(), arch=a.arch)  # minivmm can take the options
@@ -787,17 +1259,21 @@ def main(argv=None):
     progress = Progress("tinykernel's table")
     try:
         status = 0
+        if a.audio_only:
+            return audio_part(a, progress, tiny=not a.linux_only, linux=not a.tinykernel_only)
         if not a.net_only:
             if not a.linux_only and (tinykernel_table(a) or (not a.no_net and tinykernel_net_table(a))):
                 return 1
             if a.tinykernel_only:
-                return 0
+                return 0 if a.no_audio else audio_part(a, progress, tiny=True, linux=False)
             status = linux_table(a, progress)
             if not status and not a.no_icount and not linux_ready():
                 progress.run = "the -icount runs"
                 status = icount_table(a)
         if not a.no_net:
             status = net_table(a, progress) or status
+        if not a.no_audio and not a.net_only:
+            status = audio_part(a, progress, tiny=not a.linux_only, linux=True) or status
         return status
     except KeyboardInterrupt:  # proc.run has already stopped that run's QEMU
         where = f", phase {current_phase(marks(progress.chunks))}" if progress.chunks else ""

@@ -360,19 +360,21 @@ class NetworkSkips(unittest.TestCase):
     def test_no_net_skips_and_net_only_runs_only_it(self):
         calls = []
         with mock.patch.object(bench, "tinykernel_table", lambda a: calls.append("tiny") or 0), \
+                mock.patch.object(bench, "tinykernel_net_table", lambda a: 0), \
                 mock.patch.object(bench, "linux_table", lambda a, p: calls.append("linux") or 0), \
                 mock.patch.object(bench, "icount_table", lambda a: calls.append("icount") or 0), \
                 mock.patch.object(bench, "linux_ready", lambda: ""), \
                 mock.patch.object(bench, "net_table", lambda a, p: calls.append("net") or 1), \
+                mock.patch.object(bench, "audio_part", lambda a, p, tiny, linux: calls.append("audio") or 0), \
                 mock.patch.object(bench.pathlib.Path, "is_file", lambda self: True):
             self.assertEqual(bench.main(["--no-net"]), 0)
-            self.assertEqual(calls, ["tiny", "linux", "icount"])
+            self.assertEqual(calls, ["tiny", "linux", "icount", "audio"])
             calls.clear()
             self.assertEqual(bench.main(["--net-only"]), 1, "an invalid network run fails the bench")
             self.assertEqual(calls, ["net"])
             calls.clear()
             self.assertEqual(bench.main([]), 1)
-            self.assertEqual(calls, ["tiny", "linux", "icount", "net"])
+            self.assertEqual(calls, ["tiny", "linux", "icount", "net", "audio"])
 
     def test_no_net_with_net_only_is_refused(self):
         with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
@@ -397,6 +399,229 @@ class TinykernelNet(unittest.TestCase):
         self.assertEqual(bench.parse(out.replace("\r", ""))["call"], 12.0)
         self.assertNotIn("net-rx", bench.parse(out))
         self.assertEqual(bench.parse_net("MVTEST bench-net FAIL no card"), {})
+
+
+TONE_STATS = ("minivmm: guest powered off with code 0\n"
+              "minivmm: {exits} exits: HVC 1, DABT_LOW {dabt}, IRQ 8\n"
+              "minivmm:   pl011        09000000-09000fff: {pr} reads, {pw} writes\n"
+              "minivmm: hda: 21 verbs (1 unknown, 0 to no codec), {played} bytes played, 0 muted; refused: 0 ring\n")
+
+
+def tone_output(exits=353187, pr=434, pw=440, played=96128, lpib=352140, passed=True):
+    """lab6-tone's output under minivmm (or, with lpib None, hello's), as printed."""
+    out = "tinykernel: running 'lab6-tone' (lab 6: 0.5 s of a 440 Hz tone)\n"
+    if lpib is not None:
+        out += (f"lab6-tone: 440 Hz: frames 0-24031 played, 4 entries of 1024 frames (CBL 16384, 5 wraps), "
+                f"LPIB read {lpib} times, moved 516 times, max 16324; position buffer max 16324\n")
+        out += "MVTEST lab6-tone PASS 02d662657d970bd4\n" if passed else "MVTEST lab6-tone FAIL x\n"
+    return out + TONE_STATS.format(exits=exits, dabt=exits - 9, pr=pr, pw=pw, played=played)
+
+
+class FakeWatch:
+    def __init__(self, span=(0.507, 0.51)):
+        self._span = span
+
+    def span(self, first, last):
+        return self._span
+
+
+class ToneAudio(unittest.TestCase):
+    def tone(self, **kw):
+        return bench.judge_tone(result(tone_output(**kw), seconds=0.57), FakeWatch(), True, 0.55,
+                                {"start": 1_000_000, "end": 501_000_000})
+
+    def hello(self):
+        return bench.judge_tone(result(tone_output(exits=407, pr=200, pw=206, played=0, lpib=None)),
+                                FakeWatch(None), False, 0.05)
+
+    def test_parse_a_tone_run(self):
+        r = self.tone()
+        self.assertEqual(r.error, "")
+        self.assertEqual(r.exits[0], 353187)
+        self.assertEqual((r.console, r.played, r.lpib, r.instructions), (874, 96128, 352140, 500_000_000))
+        self.assertEqual((r.play_wall, r.play_cpu, r.cpu), (0.507, 0.51, 0.55))
+
+    def test_per_second_of_audio(self):
+        f = bench.tone_figures(self.tone(), self.hello())
+        audio = 96128 / 192000
+        playback = (353187 - 407) - (874 - 406)  # the console's exits of both left out
+        self.assertAlmostEqual(f["audio s"], audio)
+        self.assertEqual(f["exits"], playback)
+        self.assertAlmostEqual(f["exits/s"], playback / audio)
+        self.assertAlmostEqual(f["lpib/s"], 352140 / audio)
+        self.assertAlmostEqual(f["other/s"], (playback - 352140) / audio)
+        self.assertAlmostEqual(f["instr/s"], 500_000_000 / audio)
+        self.assertAlmostEqual(f["instr/exit"], 500_000_000 / playback)
+
+    def test_the_final_statistics_count_not_an_earlier_escape(self):
+        out = TONE_STATS.format(exits=5, dabt=1, pr=1, pw=1, played=0) + tone_output()
+        self.assertEqual(bench.hda_played(out), 96128)
+        self.assertEqual(bench.pl011_accesses(out), 874)
+        self.assertIsNone(bench.hda_played("minivmm: 4 exits: HVC 4\n"))
+
+    def test_failures(self):
+        self.assertIn("did not pass", self.tone(passed=False).error)
+        self.assertIn("played nothing", self.tone(played=0).error)
+        r = bench.judge_tone(result(tone_output()), FakeWatch(), True, 0.5, {"start": 1})
+        self.assertIn("icount", r.error)
+        r = bench.judge_tone(result(tone_output().replace("minivmm: hda", "x")), FakeWatch(), True, 0.5, None)
+        self.assertIn("HDA statistics", r.error)
+        self.assertIn("status 2", bench.judge_tone(result(tone_output(), status=2), FakeWatch(), True).error)
+
+    def test_table_and_goal(self):
+        fast = bench.ToneRun(played=96000, play_wall=0.51, play_cpu=0.5, cpu=0.5, wall=0.6)
+        slow = bench.ToneRun(played=96000, play_wall=0.55, play_cpu=0.5, cpu=0.5, wall=0.6)
+        bad = bench.ToneRun(error="lab6-tone did not pass")
+        rows = bench.tone_rows(bench.tone_figures(self.tone(), self.hello()), [fast, slow, fast, bad])
+        over = next(r for r in rows if "over the audio played" in r)
+        self.assertIn("1.020 [1.020-1.100]", over)  # 0.51 / 0.5, 0.55 / 0.5; the failed run left out
+        self.assertIn("<=1.05", over)
+        self.assertIn("3 runs", "\n".join(rows))
+        self.assertIn("met (1.020x", bench.tone_goal([fast, slow, fast]))
+        self.assertIn("NOT met (1.100x", bench.tone_goal([slow, slow, fast]))
+        self.assertIn("no valid run", bench.tone_goal([bad]))
+
+
+def sound_chunks(start=4.725, end=5.892, stats=((4.74, 30000), (5.90, 31400)), fail=""):
+    """A Linux sound run's timed output with two 'stats' escapes' statistics."""
+    lines = [(3.9, "minivmm-sound: begin (guest clock 2.01 s)"),
+             (start, "Playing WAVE '/usr/share/sounds/tone.wav' : Signed 16 bit Little Endian, Rate 48000 Hz, Stereo")]
+    for t, n in stats:
+        lines += [(t, "minivmm> stats"), (t, f"minivmm: statistics at exit {n}:"),
+                  (t, f"minivmm: {n} exits: WFI/WFE {n // 2}, DABT_LOW {n - n // 2 - 100}, IRQ 100"),
+                  (t, "minivmm: hda: 5 verbs (0 unknown, 0 to no codec), 0 bytes played, 0 muted")]
+    lines += [(end, "minivmm-sound: aplay done (guest clock 4.00 s)")]
+    if fail:
+        lines.append((end, f"minivmm-sound: FAIL {fail}"))
+    lines += [(8.0, "minivmm: 32191 exits: WFI/WFE 1100, DABT_LOW 29490, IRQ 1601"),
+              (8.0, "minivmm: hda: 59 verbs (1 unknown, 0 to no codec), 216012 bytes played, 0 muted")]
+    return stream(*((t, line + "\r\n") for t, line in lines))
+
+
+def sound_run(chunks, status=0):
+    """judge_sound on chunks, through a real Watch fed as proc.run would."""
+    progress = bench.Progress()
+    watch = bench.Watch({"start": (bench.APLAY_START, None), "end": (bench.APLAY_END, None)}, progress)
+    watch.pid = -1  # no process: no CPU readings
+    for t, chunk in chunks:
+        watch.output(chunk, t)
+    text = b"".join(c for _, c in chunks).decode().replace("\r\n", "\n")
+    return bench.judge_sound(result(text, status), watch)
+
+
+class LinuxSound(unittest.TestCase):
+    def test_aplay_timed_by_its_lines(self):
+        r = sound_run(sound_chunks())
+        self.assertEqual(r.error, "")
+        self.assertAlmostEqual(r.aplay, 5.892 - 4.725)
+        self.assertIsNone(r.cpu)
+        self.assertEqual(r.played, 216012, "the final statistics, not the escape's")
+
+    def test_exits_between_the_two_escapes(self):
+        r = sound_run(sound_chunks())
+        self.assertEqual(r.exits[0], 1400)
+        self.assertEqual(r.exits[1]["WFI/WFE"], 15700 - 15000)
+        self.assertEqual(r.exits[1]["IRQ"], 0)
+        self.assertAlmostEqual(r.stats_s, 5.90 - 4.74)
+
+    def test_invalid_runs(self):
+        self.assertIn("aplay tone.wav", sound_run(sound_chunks(fail="aplay tone.wav")).error)
+        self.assertIn("status 1", sound_run(sound_chunks(), status=1).error)
+        self.assertIn("timeout", sound_run(sound_chunks(), status=None).error)
+        self.assertIn("'stats' escapes", sound_run(sound_chunks(stats=((4.74, 30000),))).error)
+        chunks = [c for c in sound_chunks() if b"aplay done" not in c[1]]
+        self.assertIn("aplay done", sound_run(chunks).error)
+
+    def test_table_ratio_and_goal(self):
+        def run(aplay):
+            return bench.SoundRun(aplay=aplay, cpu=aplay / 10, exits=(1200, {"WFI/WFE": 900, "IRQ": 0}),
+                                  stats_s=1.2, played=216000)
+        runs = [run(1.10), run(1.21), run(1.155), bench.SoundRun(error="no 'Playing WAVE' line")]
+        rows = bench.sound_rows(runs, 1.1)
+        over = next(r for r in rows if "over the WAV" in r)
+        self.assertIn("1.050 [1.000-1.100]", over)
+        self.assertIn("<=1.05", over)
+        self.assertIn("1.125 [1.125-1.125]", next(r for r in rows if r.startswith("played s")))
+        self.assertIn("1000 [1000-1000]", next(r for r in rows if r.startswith("exits/s")))
+        self.assertIn("0.10", next(r for r in rows if "CPU share" in r))
+        self.assertTrue(any(r.split() == ["WFI/WFE", "750"] for r in rows))
+        self.assertFalse(any(r.split()[:1] == ["IRQ"] for r in rows), "a class with no exits is left out")
+        self.assertIn("met (1.050x", bench.sound_goal(runs, 1.1))
+        self.assertIn("NOT met", bench.sound_goal([run(1.2)], 1.1))
+
+
+class SoundFiles(unittest.TestCase):
+    @staticmethod
+    def cpio(members):
+        out = b""
+        for name, data in members + [("TRAILER!!!", b"")]:
+            n = name.encode() + b"\0"
+            out += b"070701" + b"%08x" * 13 % (0, 0o100644, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(n), 0) + n
+            out += b"\0" * (-len(out) % 4) + data + b"\0" * (-len(data) % 4)
+        return out
+
+    @staticmethod
+    def wav(frames):
+        import wave
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(2)
+            w.setframerate(48000)
+            w.writeframes(bytes(4 * frames))
+        return buf.getvalue()
+
+    def test_member_of_an_initramfs(self):
+        data = self.cpio([("init", b"#!/bin/sh\n"), ("usr/share/sounds/tone.wav", self.wav(52800))])
+        self.assertEqual(bench.cpio_member(data, "init"), b"#!/bin/sh\n")
+        self.assertAlmostEqual(bench.wav_seconds(bench.cpio_member(data, bench.SOUND_WAV)), 1.1)
+        self.assertIsNone(bench.cpio_member(data, "usr/bin/aplay"))
+        self.assertIsNone(bench.wav_seconds(b"not a wav"))
+
+    def test_skips_with_a_reason(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            vmm, guest = pathlib.Path(tmp, "vmm.elf"), pathlib.Path(tmp, "tk.elf")
+            kernel, initrd = pathlib.Path(tmp, "zImage"), pathlib.Path(tmp, "initramfs.cpio")
+            vmm.write_bytes(b"minivmm: 3 exits")
+            guest.write_bytes(b"lab6-tone")
+            kernel.write_bytes(b"k")
+            initrd.write_bytes(self.cpio([("init", b"minivmm.sound snd-hda-intel")]))
+            self.assertIn("no HD Audio", bench.tone_ready(vmm, guest))
+            with mock.patch.object(bench, "LINUX", (str(kernel), str(initrd))):
+                self.assertIn("no HD Audio", bench.sound_ready(vmm)[0])
+                vmm.write_bytes(b"minivmm: hda: %llu verbs")
+                self.assertEqual(bench.tone_ready(vmm, guest), "")
+                self.assertIn("no sound files", bench.sound_ready(vmm)[0])
+                initrd.write_bytes(self.cpio([("init", b"minivmm.sound snd-hda-intel"),
+                                              ("usr/share/sounds/tone.wav", self.wav(52800))]))
+                why, seconds = bench.sound_ready(vmm)
+                self.assertEqual(why, "")
+                self.assertAlmostEqual(seconds, 1.1)
+            args = argparse.Namespace(vmm=str(vmm), guest=str(guest), runs=3, linux_vmm_opts="")
+            with mock.patch.object(bench, "LINUX", ("/nonexistent/zImage", "/nonexistent/initramfs.cpio")), \
+                    contextlib.redirect_stdout(io.StringIO()) as out:
+                self.assertEqual(bench.linux_sound_table(args, bench.Progress()), 0)
+            self.assertIn("HD Audio, Linux: skipped: run 'make linux' first", out.getvalue())
+
+    def test_audio_options(self):
+        calls = []
+        with mock.patch.object(bench, "audio_part", lambda a, p, tiny, linux: calls.append((tiny, linux)) or 0), \
+                mock.patch.object(bench, "tinykernel_table", lambda a: calls.append("tiny") or 0), \
+                mock.patch.object(bench, "tinykernel_net_table", lambda a: calls.append("tiny-net") or 0), \
+                mock.patch.object(bench.pathlib.Path, "is_file", lambda self: True):
+            self.assertEqual(bench.main(["--audio-only"]), 0)
+            self.assertEqual(bench.main(["--audio-only", "--linux-only"]), 0)
+            self.assertEqual(bench.main(["--audio-only", "--tinykernel-only"]), 0)
+            self.assertEqual(calls, [(True, True), (False, True), (True, False)])
+            calls.clear()
+            self.assertEqual(bench.main(["--tinykernel-only", "--no-net"]), 0)
+            self.assertEqual(calls, ["tiny", (True, False)])
+            calls.clear()
+            self.assertEqual(bench.main(["--tinykernel-only", "--no-audio"]), 0)
+            self.assertEqual(calls, ["tiny", "tiny-net"])
+        for bad in (["--no-audio", "--audio-only"], ["--audio-only", "--net-only"]):
+            with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+                bench.main(bad)
 
 
 if __name__ == "__main__":
