@@ -54,12 +54,14 @@ void vcpu_run(struct vcpu *v)
             vm_reset(vm);
         if (vm->timers)
             dev_timers_run(vm);
+        if (vm->watch)
+            watch_after(vm);
+        /* Last: a snapshot written just above moved the guest's clock, and with it
+         * where the host timer must fire. */
         if (vm->timers_dirty) {
             vm->timers_dirty = false;
             arch_timer_deadline(dev_timers_next(vm));
         }
-        if (vm->watch)
-            watch_after(vm);
     }
 }
 

@@ -44,6 +44,7 @@ void vm_snapshot_write(struct vm *vm, const char *path)
         mv_free(file);
     }
     arch_vcpu_clock_shift(&vm->vcpu, arch_snapshot_clock() - clock);
+    vm->timers_dirty = true; /* the host timer's deadline moves with the guest's clock */
 }
 
 /* Every refusal stops minivmm here, before the guest runs: a snapshot is
@@ -71,4 +72,5 @@ void vm_snapshot_load(struct vm *vm, const char *path)
            ms_between(t0, t1), ms_between(t1, host_usecs()));
     /* Last, so that the guest's clock goes on from the instant of the snapshot. */
     arch_vcpu_clock_shift(&vm->vcpu, arch_snapshot_clock() - info.clock);
+    vm->timers_dirty = true; /* the devices' timers, armed by the restore, on the moved clock */
 }
