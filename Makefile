@@ -1,4 +1,4 @@
-# minivmm teaching kit: the one entry point (run, test, grade, unit, qemu, qemu-gdb, gdb, docs, handout, bench, format).
+# minivmm teaching kit: the one entry point (run, test, grade, unit, qemu, qemu-gdb, gdb, docs, handout, bench, format, mutate).
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -227,7 +227,7 @@ $(FUZZ_ALL:%=$(FUZZ_DIR)/%): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/minivmm/tests/fuzz/%
 -include $(shell find $(FUZZ_DIR)/obj -name '*.c.d' 2>/dev/null)
 
 # ---- Entry points
-.PHONY: all guest-hidden unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins FORCE
+.PHONY: all guest-hidden unit unit-bins run qemu qemu-gdb gdb test grade docs handout handout-check bench format format-check deps clean linux dts fuzz fuzz-bins mutate FORCE
 
 all: $(VMM_ELF) $(or $(ARCH_ALL),$(GUEST_ELF) $(FIXTURES))
 
@@ -351,6 +351,16 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 
 fuzz: deps fuzz-bins
 	@$(PYTHON) minivmm/tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+# Mutation check of lab LAB's unit tests (grader/mutate.py): small faults put into the reference student
+# files (solutions/), one at a time, each in a tree started from the grader's build cache, must make the
+# lab's Check program fail or time out. A report (a table per file, every survivor), not a gate: it fails
+# only if the tool does, or with --min-score. MUTATE_ARGS: more of its options (e.g. --max 40,
+# --file hda_rings.c, --min-score 0.8, --list).
+MUTATE_ARGS ?=
+mutate: deps
+	@if [ -z "$(LAB)" ]; then echo "mutate: which lab? make mutate LAB=<n> [MUTATE_ARGS=...]"; exit 2; fi
+	@$(PYTHON) -m grader.mutate --lab '$(LAB)' --jobs $(JOBS) $(MUTATE_ARGS)
 
 DEPS_PKGS := make gcc libc6-dev $(ARCH_PKGS) check \
              pkg-config python3 python3-sphinx gdb-multiarch device-tree-compiler git clang-format \
